@@ -1,0 +1,49 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+.PHONY: run test lint typecheck validate unit integration e2e browser widget bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+# Reinstall whenever the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@
+
+# SAM CLI lives in its own environment: mixed into ours it would pin older boto3, click and cfn-lint.
+$(SAM_VENV)/bin/sam: | $(BIN)/python
+	$(UV) venv --quiet --python $(PYTHON) $(SAM_VENV)
+	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.130,<2'
+
+run: $(VENV)/.installed
+	$(BIN)/mostread dev --demo
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+validate: $(SAM_VENV)/bin/sam
+	$(SAM_VENV)/bin/sam validate --lint -t template.yaml
+
+widget: $(VENV)/.installed
+	$(BIN)/python widget/build.py --check
+
+test: $(VENV)/.installed $(SAM_VENV)/bin/sam lint typecheck validate widget
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

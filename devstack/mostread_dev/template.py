@@ -1,0 +1,574 @@
+"""Reads ``template.yaml`` so that the local stack and the tests never restate the infrastructure.
+
+The SAM template is the one description of tables, routes, schedules, stream consumers and function
+environments. This module parses it (CloudFormation short tags included) and answers the questions the
+local stack asks: which tables to create, which handler serves which route, what runs on a schedule,
+who consumes which stream with which filter, and what environment each function sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "template.yaml"
+
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+
+
+class TemplateError(ValueError):
+    """The template says something this loader cannot turn into a local equivalent."""
+
+
+# --- YAML with CloudFormation short tags -------------------------------------------------------------
+
+# Short tag -> long form key. Everything but Ref and Condition is an Fn:: function.
+_SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    "GetAtt": "Fn::GetAtt",
+    "Sub": "Fn::Sub",
+    "Select": "Fn::Select",
+    "Split": "Fn::Split",
+    "Join": "Fn::Join",
+    "If": "Fn::If",
+    "Equals": "Fn::Equals",
+    "Not": "Fn::Not",
+    "And": "Fn::And",
+    "Or": "Fn::Or",
+    "FindInMap": "Fn::FindInMap",
+    "Base64": "Fn::Base64",
+    "Cidr": "Fn::Cidr",
+    "GetAZs": "Fn::GetAZs",
+    "ImportValue": "Fn::ImportValue",
+    "Transform": "Fn::Transform",
+    "Length": "Fn::Length",
+    "ToJsonString": "Fn::ToJsonString",
+}
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """A SafeLoader that turns ``!Ref X`` into ``{"Ref": "X"}``, ``!GetAtt A.B`` into
+    ``{"Fn::GetAtt": ["A", "B"]}`` and every other short tag into its long form."""
+
+
+def _construct_short_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = _SHORT_TAGS.get(tag_suffix)
+    if name is None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown CloudFormation tag !{tag_suffix}", node.start_mark
+        )
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            resource, _, attribute = str(value).partition(".")
+            value = [resource, attribute]
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - yaml has no other node kinds
+        raise yaml.constructor.ConstructorError(None, None, f"bad node for !{tag_suffix}", node.start_mark)
+    return {name: value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
+
+
+def parse_template_text(text: str) -> dict[str, Any]:
+    document = yaml.load(text, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(document, dict):
+        raise TemplateError("the template is not a mapping")
+    return document
+
+
+# --- What the loader returns -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    create_kwargs: dict[str, Any]
+    """Ready for boto3 ``client("dynamodb").create_table(**create_kwargs)``."""
+    ttl_attribute: str | None = None
+    """For ``update_time_to_live``; None when the table has no enabled TTL."""
+
+    @property
+    def table_name(self) -> str:
+        return str(self.create_kwargs["TableName"])
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    """Upper case, as in the template (``GET``, ``POST``, ... or ``ANY``)."""
+    path: str
+    """The template's path, with ``{name}`` and ``{name+}`` parameters."""
+    function_id: str
+    code_uri: str
+    handler: str
+    iam_auth: bool
+
+    @property
+    def route_key(self) -> str:
+        """The API Gateway route key, for example ``POST /v1/views``."""
+        return f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when this route serves ``method path``, else None."""
+        if self.method not in ("ANY", method.upper()):
+            return None
+        found = _path_regex(self.path).fullmatch(path)
+        return None if found is None else found.groupdict()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function_id: str
+    code_uri: str
+    handler: str
+    rate_seconds: int
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    function_id: str
+    code_uri: str
+    handler: str
+    table_logical_id: str
+    batch_size: int
+    batching_window_seconds: int
+    filter_patterns: list[dict[str, Any]] = field(default_factory=list)
+    """Parsed JSON patterns; a record is delivered when it matches any (all records when empty)."""
+
+    def accepts(self, record: Mapping[str, Any]) -> bool:
+        return matches_stream_filter(self.filter_patterns, record)
+
+
+# --- The template ------------------------------------------------------------------------------------
+
+
+class Template:
+    def __init__(self, document: Mapping[str, Any], path: Path | None = None) -> None:
+        self.document = document
+        self.path = path
+
+    # sections
+
+    @property
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        return dict(self.document.get("Parameters") or {})
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return dict(self.document.get("Resources") or {})
+
+    @property
+    def function_globals(self) -> dict[str, Any]:
+        return dict((self.document.get("Globals") or {}).get("Function") or {})
+
+    def resources_of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {rid: r for rid, r in self.resources.items() if r.get("Type") == resource_type}
+
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """Every AWS::Serverless::Function, logical id -> its Properties (without Globals)."""
+        functions = self.resources_of_type(SERVERLESS_FUNCTION)
+        return {rid: dict(r.get("Properties") or {}) for rid, r in functions.items()}
+
+    def function_property(self, function_id: str, name: str) -> Any:
+        """A function's property, falling back to Globals.Function (plain override, no merge)."""
+        properties = self._function(function_id)
+        if name in properties:
+            return properties[name]
+        return self.function_globals.get(name)
+
+    # questions the local stack asks
+
+    def parameter_defaults(self) -> dict[str, str]:
+        """Every parameter that has a Default, as the string CloudFormation would pass."""
+        return {
+            name: _scalar_text(spec["Default"], f"default of parameter {name}")
+            for name, spec in self.parameters.items()
+            if "Default" in spec
+        }
+
+    def tables(self, names: Mapping[str, str] | None = None) -> list[TableSpec]:
+        """One TableSpec per AWS::DynamoDB::Table; TableName is ``names[logical_id]`` or the logical id."""
+        names = names or {}
+        specs = []
+        for logical_id, resource in self.resources_of_type(DYNAMODB_TABLE).items():
+            properties = {
+                key: self._resolve(value, {}, None, f"table {logical_id}: {key}")
+                for key, value in (resource.get("Properties") or {}).items()
+                if key in _TABLE_PROPERTIES
+            }
+            specs.append(_table_spec(logical_id, names.get(logical_id, logical_id), properties))
+        return specs
+
+    def http_routes(self) -> list[Route]:
+        routes = []
+        for function_id, event in self._events("HttpApi"):
+            properties = event.get("Properties") or {}
+            method = str(properties.get("Method", "ANY")).upper()
+            if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+                method = "ANY"
+            path = properties.get("Path")
+            if not isinstance(path, str):
+                raise TemplateError(f"{function_id}: an HttpApi event needs a literal Path (got {path!r})")
+            routes.append(
+                Route(
+                    method=method,
+                    path=path,
+                    function_id=function_id,
+                    code_uri=self._code_uri(function_id),
+                    handler=self._handler(function_id),
+                    iam_auth=self._authorizer(properties) == "AWS_IAM",
+                )
+            )
+        return routes
+
+    def schedules(self) -> list[Schedule]:
+        """Enabled Schedule/ScheduleV2 events; only ``rate(...)`` expressions are understood."""
+        schedules = []
+        for function_id, event in self._events("Schedule", "ScheduleV2"):
+            properties = event.get("Properties") or {}
+            if properties.get("Enabled") is False or properties.get("State") == "DISABLED":
+                continue
+            expression = properties.get("Schedule", properties.get("ScheduleExpression"))
+            schedules.append(
+                Schedule(
+                    function_id=function_id,
+                    code_uri=self._code_uri(function_id),
+                    handler=self._handler(function_id),
+                    rate_seconds=parse_rate(expression),
+                )
+            )
+        return schedules
+
+    def stream_consumers(self) -> list[StreamConsumer]:
+        consumers = []
+        for function_id, event in self._events("DynamoDB"):
+            properties = event.get("Properties") or {}
+            stream = properties.get("Stream")
+            table_id = _stream_table(stream)
+            if table_id is None or table_id not in self.resources_of_type(DYNAMODB_TABLE):
+                raise TemplateError(
+                    f"{function_id}: Stream must be !GetAtt <table>.StreamArn of a table in this template"
+                    f" (got {stream!r})"
+                )
+            patterns = []
+            for entry in (properties.get("FilterCriteria") or {}).get("Filters") or []:
+                try:
+                    pattern = json.loads(entry["Pattern"])
+                except (KeyError, TypeError, json.JSONDecodeError) as error:
+                    message = f"{function_id}: bad FilterCriteria pattern {entry!r}: {error}"
+                    raise TemplateError(message) from error
+                if not isinstance(pattern, dict):
+                    raise TemplateError(f"{function_id}: a filter pattern must be a JSON object: {entry!r}")
+                patterns.append(pattern)
+            consumers.append(
+                StreamConsumer(
+                    function_id=function_id,
+                    code_uri=self._code_uri(function_id),
+                    handler=self._handler(function_id),
+                    table_logical_id=table_id,
+                    batch_size=int(properties.get("BatchSize", 100)),
+                    batching_window_seconds=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
+                    filter_patterns=patterns,
+                )
+            )
+        return consumers
+
+    def function_environment(
+        self,
+        function_id: str | None,
+        table_names: Mapping[str, str],
+        parameter_overrides: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Globals.Function.Environment merged with the function's own (``None``: Globals only), every
+        ``Ref`` resolved: a parameter to its override or default, a table to ``table_names[id]``."""
+        variables: dict[str, Any] = dict(((self.function_globals.get("Environment") or {}).get("Variables")) or {})
+        if function_id is not None:
+            variables.update(((self._function(function_id).get("Environment") or {}).get("Variables")) or {})
+        where = f"environment of {function_id or 'Globals.Function'}"
+        environment = {}
+        for name, value in variables.items():
+            resolved = self._resolve(value, table_names, parameter_overrides, f"{where}: {name}")
+            environment[name] = _scalar_text(resolved, f"{where}: {name}")
+        return environment
+
+    # internals
+
+    def _function(self, function_id: str) -> dict[str, Any]:
+        functions = self.functions()
+        if function_id not in functions:
+            raise TemplateError(f"no {SERVERLESS_FUNCTION} named {function_id!r} (have: {sorted(functions)})")
+        return functions[function_id]
+
+    def _events(self, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for function_id, properties in self.functions().items():
+            for event in (properties.get("Events") or {}).values():
+                if event.get("Type") in types:
+                    yield function_id, event
+
+    def _code_uri(self, function_id: str) -> str:
+        code_uri = self.function_property(function_id, "CodeUri")
+        if not isinstance(code_uri, str):
+            raise TemplateError(f"{function_id}: CodeUri must be a local path (got {code_uri!r})")
+        return code_uri
+
+    def _handler(self, function_id: str) -> str:
+        handler = self.function_property(function_id, "Handler")
+        if not isinstance(handler, str):
+            raise TemplateError(f"{function_id}: Handler must be a string (got {handler!r})")
+        return handler
+
+    def _authorizer(self, event_properties: Mapping[str, Any]) -> str | None:
+        authorizer = (event_properties.get("Auth") or {}).get("Authorizer")
+        if authorizer is None:
+            # No Auth on the route: the API's DefaultAuthorizer, if any, applies.
+            api = _ref_target(event_properties.get("ApiId"))
+            api_properties = (self.resources.get(api or "") or {}).get("Properties") or {}
+            authorizer = (api_properties.get("Auth") or {}).get("DefaultAuthorizer")
+        return None if authorizer in (None, "NONE") else str(authorizer)
+
+    def _resolve(
+        self,
+        value: Any,
+        table_names: Mapping[str, str],
+        parameter_overrides: Mapping[str, str] | None,
+        where: str,
+    ) -> Any:
+        if isinstance(value, list):
+            return [self._resolve(item, table_names, parameter_overrides, where) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            target = value["Ref"]
+            if target in self.parameters:
+                if parameter_overrides and target in parameter_overrides:
+                    return str(parameter_overrides[target])
+                if "Default" in self.parameters[target]:
+                    return _scalar_text(self.parameters[target]["Default"], f"default of {target}")
+                raise TemplateError(f"{where}: parameter {target} has no Default and no override was given")
+            if target in self.resources:
+                if target in table_names:
+                    return table_names[target]
+                raise TemplateError(f"{where}: no local name given for resource {target} (table_names)")
+            raise TemplateError(f"{where}: cannot resolve Ref {target!r}")
+        if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+            raise TemplateError(f"{where}: cannot resolve {value!r} locally")
+        return {key: self._resolve(v, table_names, parameter_overrides, where) for key, v in value.items()}
+
+
+def load_template(path: Path | None = None) -> Template:
+    """Parse ``template.yaml`` (default: the repository's, next to ``devstack/``)."""
+    path = path or DEFAULT_TEMPLATE_PATH
+    return Template(parse_template_text(path.read_text(encoding="utf-8")), path)
+
+
+# --- Helpers -----------------------------------------------------------------------------------------
+
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\s*\)")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(expression: Any) -> int:
+    """Seconds between runs for ``rate(1 minute)``, ``rate(N minutes)``, ``rate(N seconds)``
+    (hours and days too)."""
+    found = _RATE.fullmatch(expression.strip()) if isinstance(expression, str) else None
+    if found is None:
+        raise TemplateError(f"only rate(N unit) schedules are supported locally, got {expression!r}")
+    amount = int(found.group(1))
+    if amount < 1:
+        raise TemplateError(f"a rate must be at least 1: {expression!r}")
+    return amount * _UNIT_SECONDS[found.group(2).rstrip("s")]
+
+
+def _path_regex(path: str) -> re.Pattern[str]:
+    parts = []
+    for piece in re.split(r"(\{[^}]+\})", path):
+        if piece.startswith("{") and piece.endswith("}"):
+            name = piece[1:-1]
+            parts.append(f"(?P<{name[:-1]}>.+)" if name.endswith("+") else f"(?P<{name}>[^/]+)")
+        else:
+            parts.append(re.escape(piece))
+    return re.compile("".join(parts))
+
+
+def _scalar_text(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise TemplateError(f"{where}: expected a plain value, got {value!r}")
+
+
+def _ref_target(value: Any) -> str | None:
+    if isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
+        return value["Ref"]
+    return None
+
+
+def _stream_table(stream: Any) -> str | None:
+    if isinstance(stream, dict) and set(stream) == {"Fn::GetAtt"}:
+        target = stream["Fn::GetAtt"]
+        if isinstance(target, list) and len(target) == 2 and target[1] == "StreamArn":
+            return str(target[0])
+    return None
+
+
+_TABLE_PROPERTIES = (
+    "BillingMode",
+    "KeySchema",
+    "AttributeDefinitions",
+    "ProvisionedThroughput",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "StreamSpecification",
+    "TimeToLiveSpecification",
+)
+
+
+def _table_spec(logical_id: str, table_name: str, properties: Mapping[str, Any]) -> TableSpec:
+    billing_mode = properties.get("BillingMode", "PROVISIONED")
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": [dict(key) for key in properties["KeySchema"]],
+        "AttributeDefinitions": [dict(a) for a in properties["AttributeDefinitions"]],
+        "BillingMode": billing_mode,
+    }
+    if billing_mode == "PROVISIONED":
+        kwargs["ProvisionedThroughput"] = _throughput(properties.get("ProvisionedThroughput"))
+    indexes = []
+    for index in properties.get("GlobalSecondaryIndexes") or []:
+        spec = {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+        if billing_mode == "PROVISIONED":
+            spec["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput"))
+        indexes.append(spec)
+    if indexes:
+        kwargs["GlobalSecondaryIndexes"] = indexes
+    local_indexes = [
+        {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+        for index in properties.get("LocalSecondaryIndexes") or []
+    ]
+    if local_indexes:
+        kwargs["LocalSecondaryIndexes"] = local_indexes
+    stream = properties.get("StreamSpecification")
+    if stream:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    ttl = properties.get("TimeToLiveSpecification") or {}
+    ttl_attribute = ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None
+    return TableSpec(logical_id=logical_id, create_kwargs=kwargs, ttl_attribute=ttl_attribute)
+
+
+def _throughput(value: Any) -> dict[str, int]:
+    value = value or {}
+    return {
+        "ReadCapacityUnits": int(value.get("ReadCapacityUnits", 5)),
+        "WriteCapacityUnits": int(value.get("WriteCapacityUnits", 5)),
+    }
+
+
+# --- Lambda event filtering (the subset of the EventBridge pattern syntax the template uses) ----------
+
+
+def matches_stream_filter(patterns: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
+    """True when ``record`` passes Lambda's FilterCriteria: it matches any pattern (every record
+    passes when there are none). Supported: nested objects, lists of exact values (strings, numbers,
+    booleans, null), and the operators ``prefix``, ``suffix``, ``anything-but``, ``exists``,
+    ``numeric`` and ``equals-ignore-case``. Anything else raises ValueError rather than guessing."""
+    if not patterns:
+        return True
+    return any(_match_object(pattern, record) for pattern in patterns)
+
+
+def _match_object(pattern: Mapping[str, Any], value: Any) -> bool:
+    if not isinstance(value, Mapping):
+        return False
+    for key, rule in pattern.items():
+        present = key in value
+        if isinstance(rule, Mapping):
+            if not present or not _match_object(rule, value[key]):
+                return False
+        elif isinstance(rule, list):
+            if not _match_leaf(rule, present, value.get(key)):
+                return False
+        else:
+            raise ValueError(f"filter pattern values must be objects or lists, got {key}: {rule!r}")
+    return True
+
+
+def _match_leaf(rules: list[Any], present: bool, value: Any) -> bool:
+    candidates = value if isinstance(value, list) else [value]
+    for rule in rules:
+        if isinstance(rule, Mapping) and "exists" in rule:
+            if bool(rule["exists"]) == present:
+                return True
+        elif not present:
+            continue
+        elif isinstance(rule, Mapping):
+            if any(_match_operator(rule, candidate) for candidate in candidates):
+                return True
+        elif any(_equal(rule, candidate) for candidate in candidates):
+            return True
+    return False
+
+
+def _equal(rule: Any, candidate: Any) -> bool:
+    if rule is None or candidate is None or isinstance(rule, bool) or isinstance(candidate, bool):
+        return rule is candidate
+    if isinstance(rule, int | float) and isinstance(candidate, int | float):
+        return float(rule) == float(candidate)
+    return type(rule) is type(candidate) and bool(rule == candidate)
+
+
+def _match_operator(rule: Mapping[str, Any], candidate: Any) -> bool:
+    if len(rule) != 1:
+        raise ValueError(f"a filter operator object takes exactly one operator: {rule!r}")
+    [(operator, argument)] = rule.items()
+    if operator == "prefix":
+        return isinstance(candidate, str) and candidate.startswith(str(argument))
+    if operator == "suffix":
+        return isinstance(candidate, str) and candidate.endswith(str(argument))
+    if operator == "equals-ignore-case":
+        return isinstance(candidate, str) and candidate.casefold() == str(argument).casefold()
+    if operator == "anything-but":
+        if isinstance(argument, Mapping):
+            return not _match_operator(argument, candidate)
+        excluded = argument if isinstance(argument, list) else [argument]
+        return not any(_equal(item, candidate) for item in excluded)
+    if operator == "numeric":
+        return _match_numeric(argument, candidate)
+    raise ValueError(f"unsupported filter operator {operator!r}")
+
+
+_COMPARISONS = {
+    "=": lambda a, b: a == b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _match_numeric(argument: Any, candidate: Any) -> bool:
+    if isinstance(candidate, bool) or not isinstance(candidate, int | float):
+        return False
+    if not isinstance(argument, list) or len(argument) % 2:
+        raise ValueError(f"numeric takes [op, value, ...], got {argument!r}")
+    for index in range(0, len(argument), 2):
+        comparison = _COMPARISONS.get(argument[index])
+        if comparison is None:
+            raise ValueError(f"unsupported numeric comparison {argument[index]!r}")
+        if not comparison(float(candidate), float(argument[index + 1])):
+            return False
+    return True

@@ -1,0 +1,22 @@
+"""Scheduled ranking run (EventBridge, every minute)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mostread.clock import system_clock
+from mostread.observability import MetricUnit, logger, metrics
+from mostread.services.ranking_run import run_ranking
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = run_ranking(system_clock())
+    metrics.add_metric(name="RankingRunSeconds", unit=MetricUnit.Seconds, value=report.seconds)
+    metrics.add_metric(name="ListsWritten", unit=MetricUnit.Count, value=report.lists_written)
+    metrics.add_metric(name="ArticlesWithViews", unit=MetricUnit.Count, value=report.articles_with_views)
+    logger.info("ranking run", extra=asdict(report))
+    return asdict(report)

@@ -1,0 +1,1 @@
+"""The DynamoDB data layer: one module per access pattern, all keys from mostread.keys."""

@@ -1,0 +1,63 @@
+"""Access pattern: single-item documents the ranking run writes whole. The read path fetches its lists
+and per-article counts with one GetItem each; the run keeps its own bookkeeping the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mostread import codec, keys
+from mostread.dal.client import dynamodb, table_name
+
+
+def put_list(kind: str, window: str, section: str | None, document: dict[str, Any]) -> None:
+    put_document(keys.list_key(kind, window, section), document)
+
+
+def get_list(kind: str, window: str, section: str | None) -> dict[str, Any] | None:
+    return get_document(keys.list_key(kind, window, section))
+
+
+def get_lists(list_keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Several lists at once (the run compares its new lists with the published ones)."""
+    found: dict[str, dict[str, Any]] = {}
+    table = table_name()
+    pending = [{"pk": {"S": key}, "sk": {"S": keys.ITEM}} for key in list_keys]
+    while pending:
+        request: dict[str, Any] = {table: {"Keys": pending[:100]}}
+        pending = pending[100:]
+        while request:
+            response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
+            for item in response["Responses"].get(table, []):
+                found[item["pk"]["S"]] = codec.unpack(item["doc"]["B"])
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def put_counts_chunk(chunk: int, document: dict[str, Any]) -> None:
+    put_document(keys.counts_chunk_key(chunk), document)
+
+
+def get_counts_chunk_of(article_id: str) -> dict[str, Any] | None:
+    return get_document(keys.counts_key(article_id))
+
+
+def put_document(pk: str, document: dict[str, Any]) -> None:
+    dynamodb().put_item(
+        TableName=table_name(),
+        Item={"pk": {"S": pk}, "sk": {"S": keys.ITEM}, "doc": {"B": codec.pack(document)}},
+        ReturnConsumedCapacity="TOTAL",
+    )
+
+
+def get_document(pk: str) -> dict[str, Any] | None:
+    item = (
+        dynamodb()
+        .get_item(
+            TableName=table_name(),
+            Key={"pk": {"S": pk}, "sk": {"S": keys.ITEM}},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        .get("Item")
+    )
+    return codec.unpack(item["doc"]["B"]) if item else None

@@ -1,0 +1,141 @@
+"""Request and response models of the public API (pydantic); the contract's field rules live here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from mostread.errors import ClientError, field_path
+
+ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+SECTION_PATTERN = r"^[a-z0-9_-]+$"
+EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+MAX_BATCH = 25
+MAX_BODY_BYTES = 16 * 1024
+
+
+def _no_dot_dot(value: str) -> str:
+    # The pattern admits "a..b"; such ids end up in URLs and file names downstream, so refuse them.
+    if ".." in value:
+        raise ValueError("must not contain '..'")
+    return value
+
+
+def _plain_text(value: str) -> str:
+    """Text shown to readers: any script, emoji included, but no control characters or lone surrogates."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise ValueError("must be valid Unicode (lone surrogate)")
+        if category == "Cc" and char not in "\t\n":
+            raise ValueError("must not contain control characters")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http(s) URL")
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise ValueError("must not contain spaces or control characters")
+    return value
+
+
+def _iso_with_offset(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO-8601 date-time") from None
+    if moment.utcoffset() is None:
+        raise ValueError("must carry a UTC offset, e.g. +09:00 or Z")
+    return value
+
+
+ArticleId = Annotated[
+    str,
+    StringConstraints(strict=True, min_length=1, max_length=128, pattern=ARTICLE_ID_PATTERN),
+    AfterValidator(_no_dot_dot),
+]
+EventId = Annotated[str, StringConstraints(strict=True, min_length=8, max_length=64, pattern=EVENT_ID_PATTERN)]
+Ref = Annotated[str, StringConstraints(strict=True, max_length=32), AfterValidator(_plain_text)]
+Section = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=SECTION_PATTERN)]
+HttpUrl = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2048), AfterValidator(_http_url)]
+Timestamp = Annotated[str, StringConstraints(strict=True, max_length=64), AfterValidator(_iso_with_offset)]
+
+
+class ViewIn(BaseModel):
+    """One page view as the article page reports it. Unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    article_id: ArticleId
+    event_id: EventId | None = None
+    ref: Ref | None = None
+
+
+class ViewBatchIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    views: Annotated[list[ViewIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class ViewsAccepted(BaseModel):
+    accepted: int = 0
+    duplicate: int = 0
+    ignored: int = 0
+
+
+class ArticleIn(BaseModel):
+    """The catalog entry a CMS stores for an article."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=300), AfterValidator(_plain_text)]
+    url: HttpUrl
+    section: Section
+    published_at: Timestamp
+    thumbnail_url: HttpUrl | None = None
+    summary: Annotated[str, StringConstraints(strict=True, max_length=500), AfterValidator(_plain_text)] | None = None
+
+
+class Article(ArticleIn):
+    article_id: str
+
+    @property
+    def published_ts(self) -> float:
+        return datetime.fromisoformat(self.published_at).timestamp()
+
+
+Kind = Literal["most_read"]
+
+
+class RankingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window: Literal["1h", "24h", "7d"] = "24h"
+    section: Section | None = None
+    limit: Annotated[int, Field(ge=1, le=50)] = 10
+    kind: Kind = "most_read"
+
+
+def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
+    """Validate ``data`` or raise the contract's 400 naming the first offending field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = field_path(tuple(first["loc"])) or None
+        if prefix:
+            field = f"{prefix}.{field}" if field else prefix
+        message = first["msg"].removeprefix("Value error, ")
+        code = "missing_field" if first["type"] == "missing" else "invalid_field"
+        raise ClientError(code, f"{field or 'body'}: {message}", field) from None
+
+
+def pattern_matches(pattern: str, value: str) -> bool:
+    return re.fullmatch(pattern.strip("^$"), value) is not None

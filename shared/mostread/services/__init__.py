@@ -1,0 +1,1 @@
+"""What the service does, one module per job; handlers call these, these call mostread.dal."""

@@ -1,0 +1,53 @@
+"""The catalog: what a CMS tells us about its articles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict
+
+from mostread.dal import catalog
+from mostread.errors import ClientError, NotFound
+from mostread.http import json_document
+from mostread.models import Article, ArticleId, ArticleIn, validate
+
+MAX_ARTICLE_BODY_BYTES = 64 * 1024
+
+
+class _ArticlePath(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    article_id: ArticleId
+
+
+def checked_article_id(raw: str | None) -> str:
+    path: _ArticlePath = validate(_ArticlePath, {"article_id": raw})
+    return path.article_id
+
+
+def put_article(article_id: str, body: bytes | None) -> Article:
+    document = json_document(body, MAX_ARTICLE_BODY_BYTES)
+    if not isinstance(document, dict):
+        raise ClientError("invalid_body", "body must be a JSON object", None)
+    fields: ArticleIn = validate(ArticleIn, document)
+    article = Article(article_id=article_id, **fields.model_dump())
+    catalog.put_article(article, version=_version(article))
+    return article
+
+
+def get_article(article_id: str) -> Article:
+    article = catalog.get_article(article_id)
+    if article is None:
+        raise NotFound(f"article {article_id} is not in the catalog", "article_id")
+    return article
+
+
+def delete_article(article_id: str) -> None:
+    if not catalog.delete_article(article_id):
+        raise NotFound(f"article {article_id} is not in the catalog", "article_id")
+
+
+def _version(article: Article) -> str:
+    """Changes whenever anything shown for the article changes; the ranking run refreshes its cards by it."""
+    canonical = json.dumps(article.model_dump(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

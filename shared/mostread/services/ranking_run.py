@@ -1,0 +1,310 @@
+"""The scheduled ranking run: seal finished slots, roll the windows forward, publish lists and counts.
+
+Every write is a deterministic function of the recorded views and the catalog, so a run that crashes
+or runs twice leaves the same published state as one clean run (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mostread import keys
+from mostread.config import Settings, settings
+from mostread.counting import SlotCounts, add_slot_in_window, count_slot, merge_totals, slot_totals
+from mostread.dal import aggregates, catalog, published, viewlog
+from mostread.models import Article
+from mostread.ranking import CatalogEntry, top_articles
+from mostread.timebuckets import (
+    HOUR_SECONDS,
+    LONGEST_WINDOW,
+    WINDOW_SPECS,
+    WINDOWS,
+    WindowName,
+    iso,
+    slot_start,
+)
+
+KIND = "most_read"
+BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
+
+
+@dataclass
+class RunReport:
+    generated_at: str
+    slots_sealed: int = 0
+    slots_resealed: int = 0
+    bases_rebuilt: list[WindowName] = field(default_factory=list)
+    articles_with_views: int = 0
+    lists_written: int = 0
+    lists_unchanged: int = 0
+    count_chunks_written: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RunState:
+    """Bookkeeping between runs, one item."""
+
+    count_hashes: dict[str, str] = field(default_factory=dict)
+    list_keys: list[str] = field(default_factory=list)
+
+
+def run_ranking(now: float) -> RunReport:
+    started = time.perf_counter()
+    config = settings()
+    report = RunReport(generated_at=iso(now))
+    state = _load_state()
+    summaries: dict[int, SlotCounts] = {}
+
+    sealed_through, with_views, resealed = _seal_slots(now, config, summaries, report)
+    totals = _window_totals(now, config, sealed_through, with_views, resealed, summaries, report)
+
+    entries = {entry.article_id: entry for entry in catalog.catalog_entries()}
+    list_keys = _publish_lists(now, config, totals, entries, state, report)
+    count_hashes = _publish_counts(totals, state, report)
+
+    _save_state(RunState(count_hashes, list_keys), now)
+    report.articles_with_views = len(totals["7d"])
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- sealing: finished slots become summaries ------------------------------------------------------
+
+
+def _seal_slots(
+    now: float, config: Settings, summaries: dict[int, SlotCounts], report: RunReport
+) -> tuple[int, set[int], set[int]]:
+    """Summarise every finished slot that received views since it was last summarised.
+
+    Returns the last sealed slot, the slots with views in the longest window, and the slots that were
+    summarised again because late views arrived (bases built over them are stale).
+    """
+    size = config.slot_seconds
+    sealed_through = slot_start(now - config.ingest_grace_seconds, size) - size
+    with_views: set[int] = set()
+    resealed: set[int] = set()
+    for mark in viewlog.slot_index(since=LONGEST_WINDOW.first_bucket(now)):
+        with_views.add(mark.slot)
+        if mark.slot > sealed_through or (mark.summarised_ms is not None and mark.summarised_ms >= mark.marked_ms):
+            continue
+        _summarise(mark.slot, now, config, summaries)
+        viewlog.set_summarised(mark.slot, mark.marked_ms)
+        if mark.summarised_ms is None:
+            report.slots_sealed += 1
+        else:
+            resealed.add(mark.slot)
+    report.slots_resealed = len(resealed)
+    return sealed_through, with_views, resealed
+
+
+def _summarise(slot: int, now: float, config: Settings, summaries: dict[int, SlotCounts]) -> None:
+    counts = count_slot(viewlog.read_slot(slot, consistent=True), slot, config.slot_seconds)
+    summaries[slot] = counts
+    expires_at = slot + LONGEST_WINDOW.seconds + 2 * HOUR_SECONDS
+    aggregates.put_chunked(keys.summary_key(slot), counts, {"slot": slot}, int(now * 1000), expires_at)
+
+
+def _slot_counts(
+    slot: int, sealed_through: int, with_views: set[int], config: Settings, summaries: dict[int, SlotCounts]
+) -> SlotCounts:
+    if slot not in summaries:
+        if slot not in with_views:
+            summaries[slot] = {}
+        elif slot <= sealed_through:
+            stored = aggregates.get_chunked(keys.summary_key(slot))
+            summaries[slot] = stored[0] if stored else {}
+        else:
+            # still filling: count it live from the log (eventually consistent is enough, it is re-read next run)
+            summaries[slot] = count_slot(viewlog.read_slot(slot, consistent=False), slot, config.slot_seconds)
+    return summaries[slot]
+
+
+# -- windows: base totals over sealed slots plus the recent slots ----------------------------------
+
+
+def _window_totals(
+    now: float,
+    config: Settings,
+    sealed_through: int,
+    with_views: set[int],
+    resealed: set[int],
+    summaries: dict[int, SlotCounts],
+    report: RunReport,
+) -> dict[str, dict[str, int]]:
+    size = config.slot_seconds
+    current = slot_start(now, size)
+    bases: dict[str, tuple[int, dict[str, int]]] = {}
+    stale: list[WindowName] = []
+    for name in BASE_WINDOWS:
+        first = WINDOW_SPECS[name].first_bucket(now)
+        stored = aggregates.get_chunked(keys.base_key(name))
+        if stored and stored[1]["first"] == first and not any(first <= slot < stored[1]["end"] for slot in resealed):
+            bases[name] = (stored[1]["end"], stored[0])
+        else:
+            stale.append(name)
+    if stale:
+        end = min(slot_start(now, HOUR_SECONDS), sealed_through + size)
+        bases.update(_rebuild_bases(stale, now, end, sealed_through, with_views, config, summaries))
+        report.bases_rebuilt = stale
+
+    totals: dict[str, dict[str, int]] = {}
+    for name in WINDOWS:
+        window = WINDOW_SPECS[name]
+        if name in bases:
+            recent_from, base_totals = bases[name]
+            window_totals = dict(base_totals)
+        else:
+            recent_from, window_totals = slot_start(window.first_bucket(now), size), {}
+        for slot in range(recent_from, current + 1, size):
+            add_slot_in_window(
+                window_totals,
+                _slot_counts(slot, sealed_through, with_views, config, summaries),
+                slot,
+                window,
+                now,
+            )
+        totals[name] = window_totals
+    return totals
+
+
+def _rebuild_bases(
+    names: list[WindowName],
+    now: float,
+    end: int,
+    sealed_through: int,
+    with_views: set[int],
+    config: Settings,
+    summaries: dict[int, SlotCounts],
+) -> dict[str, tuple[int, dict[str, int]]]:
+    rebuilt: dict[str, tuple[int, dict[str, int]]] = {}
+    per_slot: dict[int, dict[str, int]] = {}
+    earliest = min(WINDOW_SPECS[name].first_bucket(now) for name in names)
+    for slot in sorted(slot for slot in with_views if earliest <= slot < end):
+        per_slot[slot] = slot_totals(_slot_counts(slot, sealed_through, with_views, config, summaries))
+    for name in names:
+        first = WINDOW_SPECS[name].first_bucket(now)
+        base = merge_totals(counts for slot, counts in per_slot.items() if slot >= first)
+        expires_at = int(now) + 2 * HOUR_SECONDS
+        aggregates.put_chunked(keys.base_key(name), base, {"first": first, "end": end}, int(now * 1000), expires_at)
+        rebuilt[name] = (end, base)
+    return rebuilt
+
+
+# -- publishing ------------------------------------------------------------------------------------
+
+
+def _publish_lists(
+    now: float,
+    config: Settings,
+    totals: dict[str, dict[str, int]],
+    entries: dict[str, CatalogEntry],
+    state: RunState,
+    report: RunReport,
+) -> list[str]:
+    sections = sorted({entries[a].section for views in totals.values() for a in views if a in entries})
+    ranked: dict[str, tuple[str, str | None, list[tuple[str, int]]]] = {}
+    for name in WINDOWS:
+        for section in [None, *sections]:
+            ranked[keys.list_key(KIND, name, section)] = (
+                name,
+                section,
+                top_articles(totals[name], entries, config.list_depth, section),
+            )
+    # lists that were published before and have no candidates now are published empty
+    for stale in set(state.list_keys) - set(ranked):
+        _, window_name, section_name = stale.removeprefix(keys.LIST).split("#", 2)
+        ranked[stale] = (window_name, None if section_name == "*" else section_name, [])
+
+    previous = published.get_lists(list(ranked))
+    cards = _cards(ranked.values(), entries, previous.values())
+    for list_key, (window_name, section, top) in ranked.items():
+        items = [
+            {"rank": rank, **cards[article_id], "views": views} for rank, (article_id, views) in enumerate(top, start=1)
+        ]
+        versions = {article_id: entries[article_id].version for article_id, _ in top}
+        old = previous.get(list_key)
+        if old and old["items"] == items and old.get("versions") == versions:
+            report.lists_unchanged += 1
+            continue
+        published.put_list(
+            KIND,
+            window_name,
+            section,
+            {
+                "kind": KIND,
+                "window": window_name,
+                "section": section,
+                "generated_at": iso(now),
+                "items": items,
+                "versions": versions,
+            },
+        )
+        report.lists_written += 1
+    return sorted(key for key, (_, _, top) in ranked.items() if top)
+
+
+def _cards(ranked: Any, entries: dict[str, CatalogEntry], previous_lists: Any) -> dict[str, dict[str, Any]]:
+    """The catalog fields each listed article shows, reusing the published ones whose version is current."""
+    wanted = {article_id for _, _, top in ranked for article_id, _ in top}
+    cards: dict[str, dict[str, Any]] = {}
+    for document in previous_lists:
+        versions = document.get("versions", {})
+        for item in document["items"]:
+            article_id = item["article_id"]
+            if article_id in wanted and versions.get(article_id) == entries[article_id].version:
+                cards[article_id] = {k: v for k, v in item.items() if k not in ("rank", "views")}
+    missing = wanted - cards.keys()
+    for article_id, article in catalog.get_articles(sorted(missing)).items():
+        cards[article_id] = _card(article)
+    return cards
+
+
+def _card(article: Article) -> dict[str, Any]:
+    return {
+        "article_id": article.article_id,
+        "title": article.title,
+        "url": article.url,
+        "section": article.section,
+        "published_at": article.published_at,
+        "thumbnail_url": article.thumbnail_url,
+        "summary": article.summary,
+    }
+
+
+def _publish_counts(totals: dict[str, dict[str, int]], state: RunState, report: RunReport) -> dict[str, str]:
+    chunks: dict[int, dict[str, list[int]]] = {chunk: {} for chunk in range(keys.COUNT_CHUNKS)}
+    for article_id in totals["7d"].keys() | totals["24h"].keys() | totals["1h"].keys():
+        chunks[keys.stable_bucket(article_id, keys.COUNT_CHUNKS)][article_id] = [
+            totals[name].get(article_id, 0) for name in WINDOWS
+        ]
+    hashes: dict[str, str] = {}
+    for chunk, counts in chunks.items():
+        digest = hashlib.sha256(json.dumps(counts, sort_keys=True).encode()).hexdigest()[:16]
+        hashes[str(chunk)] = digest
+        if state.count_hashes.get(str(chunk)) != digest:
+            published.put_counts_chunk(chunk, {"counts": counts, "generated_at": report.generated_at})
+            report.count_chunks_written += 1
+    return hashes
+
+
+def _load_state() -> RunState:
+    stored = published.get_document(keys.RUN_STATE)
+    if not stored:
+        return RunState()
+    return RunState(stored.get("count_hashes", {}), stored.get("list_keys", []))
+
+
+def _save_state(state: RunState, now: float) -> None:
+    published.put_document(
+        keys.RUN_STATE,
+        {
+            "count_hashes": state.count_hashes,
+            "list_keys": state.list_keys,
+            "last_run_at": iso(now),
+        },
+    )

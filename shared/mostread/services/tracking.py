@@ -1,0 +1,93 @@
+"""Recording views: parse the public body, drop what is not a reader, write each view once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mostread import bots
+from mostread.config import settings
+from mostread.counting import LoggedView
+from mostread.dal import salts
+from mostread.dal.views import RecordedView, put_view
+from mostread.errors import ClientError
+from mostread.http import json_document
+from mostread.models import MAX_BODY_BYTES, ViewBatchIn, ViewIn, ViewsAccepted, validate
+from mostread.timebuckets import day_of, slot_start
+from mostread.visitor import address_hash, event_key, visitor_hash
+
+ACCEPTED_CONTENT_TYPES = ("application/json", "text/plain")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who sent the request, as far as counting needs to know. The IP never leaves this object."""
+
+    client_ip: str
+    user_agent: str
+    headers: Mapping[str, str]
+
+
+def parse_views(body: bytes | None, content_type: str | None) -> list[ViewIn]:
+    """The views of a tracking request, or a ClientError naming what is wrong."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type not in ACCEPTED_CONTENT_TYPES:
+        raise ClientError(
+            "unsupported_media_type",
+            "Content-Type must be application/json or text/plain",
+            "content-type",
+            status=415,
+        )
+    document = json_document(body, MAX_BODY_BYTES)
+    if not isinstance(document, dict):
+        raise ClientError("invalid_body", 'body must be a JSON object: one view or {"views": [...]}', None)
+    if "views" in document:
+        batch: ViewBatchIn = validate(ViewBatchIn, document)
+        return batch.views
+    return [validate(ViewIn, document)]
+
+
+def record_views(
+    views: list[ViewIn],
+    reader: Reader,
+    now: float,
+    salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
+    store: Callable[[RecordedView], bool] = put_view,
+) -> ViewsAccepted:
+    result = ViewsAccepted()
+    if bots.ignore_reason(reader.user_agent, reader.headers):
+        result.ignored = len(views)
+        return result
+    config = settings()
+    salt = salt_for_day(day_of(now), now)
+    visitor = visitor_hash(salt, reader.client_ip, reader.user_agent)
+    address = address_hash(salt, reader.client_ip)
+    slot = slot_start(now, config.slot_seconds)
+    received_ms = int(now * 1000)
+    expires_at = int(now) + config.retention_days * 86400
+    recorded = [
+        RecordedView(
+            LoggedView(
+                article_id=view.article_id,
+                visitor=visitor,
+                received_ms=received_ms,
+                event_key=event_key(view.event_id, visitor, view.article_id, slot),
+                address=address,
+                ref=view.ref or "",
+            ),
+            expires_at,
+        )
+        for view in views
+    ]
+    outcomes = list(_pool().map(store, recorded)) if len(recorded) > 1 else [store(recorded[0])]
+    result.accepted = sum(outcomes)
+    result.duplicate = len(outcomes) - result.accepted
+    return result
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    # A batch's conditional puts cannot be batched in DynamoDB; run them side by side instead.
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="put-view")

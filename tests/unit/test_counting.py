@@ -1,0 +1,62 @@
+from hypothesis import given
+from hypothesis import strategies as st
+from mostread.counting import LoggedView, add_slot_in_window, count_slot
+from mostread.timebuckets import WINDOW_SPECS
+
+SLOT = 1_800_000_000  # a slot start (divisible by 1800)
+
+
+def view(article="a1", visitor="v1", offset_s=0, key=None):
+    return LoggedView(article, visitor, (SLOT + offset_s) * 1000, key or f"e:{article}{visitor}{offset_s}")
+
+
+def test_one_visitor_counts_once_per_article_and_slot():
+    counts = count_slot([view(offset_s=10), view(offset_s=900), view(article="a2")], SLOT, 1800)
+    assert counts == {"a1": [1, 0, 0, 0, 0, 0], "a2": [1, 0, 0, 0, 0, 0]}
+
+
+def test_the_first_view_decides_the_bucket():
+    counts = count_slot([view(offset_s=1700), view(offset_s=400)], SLOT, 1800)
+    assert counts["a1"] == [0, 1, 0, 0, 0, 0]
+
+
+def test_distinct_visitors_count_separately():
+    counts = count_slot([view(visitor=f"v{n}", offset_s=n) for n in range(7)], SLOT, 1800)
+    assert counts == {"a1": [7, 0, 0, 0, 0, 0]}
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("xyz"), st.integers(0, 1799)), max_size=40),
+    st.randoms(),
+)
+def test_counting_ignores_order_and_repeats(rows, rnd):
+    entries = [view(a, v, o) for a, v, o in rows]
+    replayed = entries + rnd.sample(entries, k=len(entries) // 2)
+    rnd.shuffle(replayed)
+    assert count_slot(replayed, SLOT, 1800) == count_slot(entries, SLOT, 1800)
+
+
+def test_entries_outside_the_slot_are_refused():
+    try:
+        count_slot([view(offset_s=1800)], SLOT, 1800)
+    except ValueError:
+        return
+    raise AssertionError("an entry of the next slot was accepted")
+
+
+def test_slot_buckets_are_added_only_inside_the_window():
+    counts = {"a1": [1, 2, 3, 4, 5, 6]}
+    totals: dict[str, int] = {}
+    now = SLOT + 3600 + 60  # 1h window starts at SLOT + 5 min
+    add_slot_in_window(totals, counts, SLOT, WINDOW_SPECS["1h"], now)
+    assert totals == {"a1": 2 + 3 + 4 + 5 + 6}
+
+
+def test_weights_are_summed():
+    entries = [LoggedView("a1", f"v{n}", SLOT * 1000, f"e{n}", weight=10) for n in range(3)]
+    assert count_slot(entries, SLOT, 1800)["a1"][0] == 30
+
+
+def test_row_round_trip():
+    entry = LoggedView("기사-1".encode().hex(), "v", 5, "e:x", "addr", "mostread", 3)
+    assert LoggedView.from_row(entry.to_row()) == entry

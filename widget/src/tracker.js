@@ -1,0 +1,79 @@
+/*! mostread tracker v1 */
+// Reports one view of the current article to POST {api}/v1/views.
+//
+//   <script async src=".../tracker.v1.js"
+//           data-mostread-api="https://API_BASE" data-article-id="ARTICLE_ID"></script>
+//
+// or window.mostreadConfig = {api, articleId} set before the script runs (the script's own
+// data-* attributes win). Never throws into the host page; sends at most one view per page view
+// (window.__mostreadTracker marks a page whose view is taken care of).
+// The build only strips comments and whitespace, so local names are kept short by hand.
+(() => {
+  try {
+    const w = window,
+      d = document,
+      c = w.mostreadConfig || {},
+      s = d.currentScript || d.querySelector("script[data-article-id]"),
+      attr = (n) => (s && s.getAttribute("data-" + n)) || "",
+      api = attr("mostread-api") || c.api,
+      id = attr("article-id") || c.articleId,
+      // the query string's parts; the widget marks its links with mr_ref=mostread
+      parts = () => location.search.slice(1).split("&"),
+      types = ["prerenderingchange", "visibilitychange"];
+    if (!api || !id || w.__mostreadTracker) return;
+    w.__mostreadTracker = 1;
+
+    // event_id: 16 random bytes in base64url = 22 chars of [A-Za-z0-9_-], one per page view.
+    let r, done;
+    try {
+      r = crypto.getRandomValues(new Uint8Array(16));
+    } catch (e) {
+      r = [...Array(16)].map(() => Math.random() * 256); // fromCharCode truncates
+    }
+    const v = {
+      article_id: String(id),
+      event_id: btoa(String.fromCharCode(...r))
+        .slice(0, 22)
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_"),
+    };
+    if (parts().indexOf("mr_ref=mostread") >= 0) v.ref = "mostread";
+    const body = JSON.stringify(v),
+      url = String(api).replace(/\/+$/, "") + "/v1/views",
+      send = () => {
+        try {
+          // Not while prerendering; only once the page is (or becomes) visible; only once.
+          if (done || d.prerendering || d.visibilityState == "hidden") return;
+          done = 1;
+          types.forEach((t) => d.removeEventListener(t, send));
+          // Drop mr_ref from the address bar so reloads and shared links do not carry it.
+          const all = parts(),
+            keep = all.filter((p) => !/^mr_ref(=|$)/.test(p));
+          try {
+            if (keep.length < all.length)
+              history.replaceState(
+                history.state,
+                "",
+                location.pathname + (keep.length ? "?" + keep.join("&") : "") + location.hash
+              );
+          } catch (e) {}
+          let queued;
+          try {
+            // text/plain keeps the request CORS-simple (no preflight).
+            queued = navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }));
+          } catch (e) {}
+          if (!queued)
+            fetch(url, {
+              method: "POST",
+              body: body,
+              headers: { "content-type": "text/plain" },
+              keepalive: true,
+              mode: "cors",
+              credentials: "omit",
+            }).catch(() => {});
+        } catch (e) {}
+      };
+    types.forEach((t) => d.addEventListener(t, send));
+    Promise.resolve().then(send);
+  } catch (e) {}
+})();
