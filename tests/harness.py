@@ -6,6 +6,7 @@ import base64
 import importlib.util
 import json
 import sys
+from urllib.parse import quote
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -73,7 +74,7 @@ def http_event(
     return {
         "version": "2.0",
         "routeKey": f"{method} {path}",
-        "rawPath": path,
+        "rawPath": quote(path, safe="/:@!$&'()*+,;=-._~"),  # API Gateway hands over the path percent-encoded
         "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "headers": all_headers,
         "queryStringParameters": query,

@@ -1,6 +1,6 @@
-"""Build the embeddable assets: widget/src/*.{js,css} -> widget/dist/*.v1.{js,css}.
+"""Build the embeddable assets: widget/src/*.{js,css} -> shared/mostread/static/*.v1.{js,css} (the Lambda layer).
 
-    python widget/build.py          # write widget/dist, print sizes, fail if over budget
+    python widget/build.py          # write shared/mostread/static, print sizes, fail if over budget
     python widget/build.py --check  # write nothing; fail if dist is stale or over budget
 
 The build is deterministic (rjsmin + rcssmin, no timestamps), so dist/ is committed and a test
@@ -26,7 +26,7 @@ import rjsmin  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
-DIST = HERE / "dist"
+DIST = HERE.parent / "shared" / "mostread" / "static"  # shipped in the Lambda layer; the API serves it
 
 CSS_PLACEHOLDER = '"__MOSTREAD_CSS__"'
 

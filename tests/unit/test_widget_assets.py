@@ -43,7 +43,7 @@ def _src(name: str) -> str:
 
 
 def _dist(name: str) -> str:
-    return (WIDGET / "dist" / name).read_text(encoding="ascii")
+    return (WIDGET.parent / "shared" / "mostread" / "static" / name).read_text(encoding="ascii")
 
 
 def test_build_is_deterministic(built: dict[str, bytes]) -> None:
@@ -53,7 +53,7 @@ def test_build_is_deterministic(built: dict[str, bytes]) -> None:
 
 def test_dist_is_up_to_date(built: dict[str, bytes]) -> None:
     for name, data in built.items():
-        path = WIDGET / "dist" / name
+        path = WIDGET.parent / "shared" / "mostread" / "static" / name
         assert path.is_file(), f"{path} missing: run python widget/build.py"
         assert path.read_bytes() == data, f"{path} is stale: run python widget/build.py"
 
@@ -149,7 +149,12 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node not on PATH")
 @needs_node
 @pytest.mark.parametrize(
     "path",
-    ["src/tracker.js", "src/widget.js", "dist/tracker.v1.js", "dist/widget.v1.js"],
+    [
+        "src/tracker.js",
+        "src/widget.js",
+        "../shared/mostread/static/tracker.v1.js",
+        "../shared/mostread/static/widget.v1.js",
+    ],
 )
 def test_js_parses(path: str) -> None:
     assert NODE
@@ -225,7 +230,13 @@ API = {"data-mostread-api": "https://api.example.com/", "data-article-id": "art-
 def run_tracker(**opts: object) -> dict:  # type: ignore[type-arg]
     assert NODE
     result = subprocess.run(
-        [NODE, "-e", TRACKER_HARNESS, str(WIDGET / "dist" / "tracker.v1.js"), json.dumps(opts)],
+        [
+            NODE,
+            "-e",
+            TRACKER_HARNESS,
+            str(WIDGET.parent / "shared" / "mostread" / "static" / "tracker.v1.js"),
+            json.dumps(opts),
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -1,0 +1,95 @@
+"""Every DynamoDB call each function makes is allowed by that function's policy in template.yaml, and
+nothing more is needed: the policies are checked against the calls, not against a copy of them."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from typing import Any
+
+import pytest
+
+from mostread.dal.client import dynamodb
+from mostread_dev.template import load_template
+from tests.harness import article
+
+
+class CallRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None, list[str]]] = []
+
+    def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls.append((model.name, params.get("IndexName"), _partition_keys(params)))
+
+
+def _partition_keys(params: dict[str, Any]) -> list[str]:
+    if "Item" in params:
+        return [params["Item"]["pk"]["S"]]
+    if "Key" in params:
+        return [params["Key"]["pk"]["S"]]
+    if "RequestItems" in params:
+        return [key["pk"]["S"] for request in params["RequestItems"].values() for key in request["Keys"]]
+    if "KeyConditionExpression" in params:
+        return [params["ExpressionAttributeValues"][":pk"]["S"]]
+    return []
+
+
+def _statements(function_id: str) -> list[dict[str, Any]]:
+    policies = load_template().functions()[function_id].get("Policies", [])
+    return [statement for policy in policies if isinstance(policy, dict) for statement in policy.get("Statement", [])]
+
+
+def _allowed(function_id: str, operation: str, index: str | None, keys: list[str]) -> bool:
+    for statement in _statements(function_id):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if f"dynamodb:{operation}" not in actions:
+            continue
+        resource = json.dumps(statement["Resource"])
+        if (index is not None) == ("/index/" in resource):
+            patterns = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+            if index is not None or (patterns and all(any(fnmatch.fnmatchcase(k, p) for p in patterns) for k in keys)):
+                return True
+    return False
+
+
+@pytest.fixture
+def recorder():
+    recording = CallRecorder()
+    dynamodb().meta.events.register("before-parameter-build.dynamodb", recording)
+    return recording
+
+
+def run_as(recorder: CallRecorder, function_id: str, action) -> None:
+    recorder.calls.clear()
+    action()
+    assert recorder.calls or function_id == "AssetsFunction"
+    denied = [call for call in recorder.calls if not _allowed(function_id, *call)]
+    assert not denied, f"{function_id} would be denied {denied}"
+
+
+def test_every_call_is_within_the_functions_policy(service, recorder):
+    run_as(recorder, "CatalogFunction", lambda: service.put_article("a1", article()))
+    run_as(recorder, "CatalogFunction", lambda: service.put_article("a2", article(section="sports")))
+    run_as(recorder, "TrackFunction", lambda: service.view("a1", visitor=1, event_id="policy-evt-1"))
+    run_as(recorder, "TrackFunction", lambda: service.view("a2", visitor=2))
+    records = service.stream_records()
+    run_as(recorder, "IngestFunction", lambda: service.deliver(records))
+    service.clock.advance(2 * 3600)
+    run_as(recorder, "RankFunction", service.run_ranking)
+    run_as(recorder, "RankFunction", service.run_ranking)
+    run_as(recorder, "ReadFunction", lambda: service.rankings(window="7d"))
+    run_as(recorder, "ReadFunction", lambda: service.get("/v1/articles/a1/views", article_id="a1"))
+    run_as(recorder, "ReadFunction", lambda: service.get("/v1/articles/a1", article_id="a1"))
+    run_as(recorder, "CatalogFunction", lambda: service.delete_article("a2"))
+
+
+def test_the_read_function_cannot_write_and_the_tracker_cannot_read_the_catalog():
+    read_actions = {
+        a
+        for s in _statements("ReadFunction")
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert read_actions == {"dynamodb:GetItem"}
+    assert not _allowed("TrackFunction", "GetItem", None, ["article#a1"])
+    assert not _allowed("TrackFunction", "PutItem", None, ["list#most_read#24h#*"])
+    assert not _allowed("IngestFunction", "PutItem", None, ["view#e:x"])
