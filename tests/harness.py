@@ -6,11 +6,11 @@ import base64
 import importlib.util
 import json
 import sys
-from urllib.parse import quote
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest

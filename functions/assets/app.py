@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from mostread import http
 from mostread.assets import HASHED_MAX_AGE, find_asset
 from mostread.errors import NotFound

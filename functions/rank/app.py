@@ -18,5 +18,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="RankingRunSeconds", unit=MetricUnit.Seconds, value=report.seconds)
     metrics.add_metric(name="ListsWritten", unit=MetricUnit.Count, value=report.lists_written)
     metrics.add_metric(name="ArticlesWithViews", unit=MetricUnit.Count, value=report.articles_with_views)
+    if report.seconds_since_previous_run is not None:
+        # an alarm on this catches a ranking that stopped: lists age while the widget keeps serving them
+        metrics.add_metric(name="RankingAgeSeconds", unit=MetricUnit.Seconds, value=report.seconds_since_previous_run)
     logger.info("ranking run", extra=asdict(report))
     return asdict(report)

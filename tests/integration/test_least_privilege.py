@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-
 from mostread.dal.client import dynamodb
 from mostread_dev.template import load_template
+
 from tests.harness import article
 
 

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mostread_dev.template import load_template
+
 from tests.harness import ROOT, FakeContext, load_function
 
 EVENTS = ROOT / "events"

@@ -253,9 +253,9 @@ def test_writers_write_only_their_own_keys(template: Template) -> None:
                 keys.update(leading_keys(statement) or ["<unrestricted>"])
         return keys
 
-    assert written("IngestFunction") == {"log#*", "late"}
+    assert written("IngestFunction") == {"log#*", "slots"}
     assert written("CatalogFunction") == {"article#*"}
-    assert written("RankFunction") == {"sum#*", "base#*", "list#*", "counts#*", "state#*", "late"}
+    assert written("RankFunction") == {"sum#*", "base#*", "list#*", "counts#*", "state#*", "slots"}
 
 
 # --- table -------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class RunReport:
     lists_unchanged: int = 0
     count_chunks_written: int = 0
     seconds: float = 0.0
+    seconds_since_previous_run: float | None = None
 
 
 @dataclass
@@ -51,6 +52,7 @@ class RunState:
 
     count_hashes: dict[str, str] = field(default_factory=dict)
     list_keys: list[str] = field(default_factory=list)
+    last_run_ms: int | None = None
 
 
 def run_ranking(now: float) -> RunReport:
@@ -68,6 +70,8 @@ def run_ranking(now: float) -> RunReport:
     count_hashes = _publish_counts(totals, state, report)
 
     _save_state(RunState(count_hashes, list_keys), now)
+    if state.last_run_ms is not None:
+        report.seconds_since_previous_run = round(now - state.last_run_ms / 1000, 3)
     report.articles_with_views = len(totals["7d"])
     report.seconds = time.perf_counter() - started
     return report
@@ -222,7 +226,9 @@ def _publish_lists(
 
     previous = published.get_lists(list(ranked))
     cards = _cards(ranked.values(), entries, previous.values())
-    for list_key, (window_name, section, top) in ranked.items():
+    for list_key, (window_name, section, ranked_top) in ranked.items():
+        # the catalog index can briefly list an article whose item was just deleted: leave it out
+        top = [(article_id, views) for article_id, views in ranked_top if article_id in cards]
         items = [
             {"rank": rank, **cards[article_id], "views": views} for rank, (article_id, views) in enumerate(top, start=1)
         ]
@@ -296,7 +302,7 @@ def _load_state() -> RunState:
     stored = published.get_document(keys.RUN_STATE)
     if not stored:
         return RunState()
-    return RunState(stored.get("count_hashes", {}), stored.get("list_keys", []))
+    return RunState(stored.get("count_hashes", {}), stored.get("list_keys", []), stored.get("last_run_ms"))
 
 
 def _save_state(state: RunState, now: float) -> None:
@@ -306,5 +312,6 @@ def _save_state(state: RunState, now: float) -> None:
             "count_hashes": state.count_hashes,
             "list_keys": state.list_keys,
             "last_run_at": iso(now),
+            "last_run_ms": int(now * 1000),
         },
     )
