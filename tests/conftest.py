@@ -24,6 +24,9 @@ def clear_mostread_caches() -> None:
         cached = getattr(module, function_name, None)
         if cached is not None and hasattr(cached, "cache_clear"):
             cached.cache_clear()
+    from mostread.dal import salts
+
+    salts._cache.clear()
 
 
 @pytest.fixture(scope="session")

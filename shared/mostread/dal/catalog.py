@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError as BotoClientError
-
 from mostread import keys
-from mostread.dal.client import dynamodb, query_all, table_name
+from mostread.dal.client import batch_get, condition_held, dynamodb, query_all, table_name
 from mostread.models import Article
 from mostread.ranking import CatalogEntry
 
@@ -44,18 +43,14 @@ def get_article(article_id: str) -> Article | None:
 
 def delete_article(article_id: str) -> bool:
     """True when something was deleted."""
-    try:
-        dynamodb().delete_item(
+    return condition_held(
+        lambda: dynamodb().delete_item(
             TableName=table_name(),
             Key=_key(article_id),
             ConditionExpression="attribute_exists(pk)",
             ReturnConsumedCapacity="TOTAL",
         )
-    except BotoClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def catalog_entries() -> Iterator[CatalogEntry]:
@@ -72,24 +67,11 @@ def catalog_entries() -> Iterator[CatalogEntry]:
 
 def get_articles(article_ids: Iterable[str]) -> dict[str, Article]:
     """Full catalog items for the given ids (BatchGetItem, 100 at a time, unprocessed keys retried)."""
-    wanted = [_key(article_id) for article_id in dict.fromkeys(article_ids)]
-    found: dict[str, Article] = {}
-    table = table_name()
-    while wanted:
-        request: dict[str, Any] = {table: {"Keys": wanted[:100]}}
-        wanted = wanted[100:]
-        while request:
-            response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
-            for item in response["Responses"].get(table, []):
-                article = _article(item)
-                found[article.article_id] = article
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    articles = (_article(item) for item in batch_get([_key(article_id) for article_id in dict.fromkeys(article_ids)]))
+    return {article.article_id: article for article in articles}
 
 
 def _published_ts(published_at: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(published_at).timestamp()
 
 

@@ -7,12 +7,13 @@ same code runs in Lambda, against DynamoDB Local and against moto.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError as BotoClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -106,3 +107,25 @@ def query_all(
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(item_keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Items for the given keys, 100 per BatchGetItem, unprocessed keys asked again."""
+    table = table_name()
+    for start in range(0, len(item_keys), 100):
+        request: dict[str, Any] = {table: {"Keys": item_keys[start : start + 100]}}
+        while request:
+            response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
+            yield from response["Responses"].get(table, [])
+            request = response.get("UnprocessedKeys") or {}
+
+
+def condition_held(write: Callable[[], object]) -> bool:
+    """Run a conditional write; False when its condition failed (the expected outcome of a repeat)."""
+    try:
+        write()
+    except BotoClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

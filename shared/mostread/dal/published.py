@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import codec, keys
-from mostread.dal.client import dynamodb, table_name
+from mostread.dal.client import batch_get, dynamodb, table_name
 
 
 def put_list(kind: str, window: str, section: str | None, document: dict[str, Any]) -> None:
@@ -20,18 +20,8 @@ def get_list(kind: str, window: str, section: str | None) -> dict[str, Any] | No
 
 def get_lists(list_keys: list[str]) -> dict[str, dict[str, Any]]:
     """Several lists at once (the run compares its new lists with the published ones)."""
-    found: dict[str, dict[str, Any]] = {}
-    table = table_name()
-    pending = [{"pk": {"S": key}, "sk": {"S": keys.ITEM}} for key in list_keys]
-    while pending:
-        request: dict[str, Any] = {table: {"Keys": pending[:100]}}
-        pending = pending[100:]
-        while request:
-            response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
-            for item in response["Responses"].get(table, []):
-                found[item["pk"]["S"]] = codec.unpack(item["doc"]["B"])
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    item_keys = [{"pk": {"S": key}, "sk": {"S": keys.ITEM}} for key in list_keys]
+    return {item["pk"]["S"]: codec.unpack(item["doc"]["B"]) for item in batch_get(item_keys)}
 
 
 def put_counts_chunk(chunk: int, document: dict[str, Any]) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError as BotoClientError
-
 from mostread import keys
 from mostread.counting import LoggedView
-from mostread.dal.client import dynamodb, table_name
+from mostread.dal.client import condition_held, dynamodb, table_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +30,14 @@ def put_view(recorded: RecordedView) -> bool:
     }
     if view.ref:
         item["r"] = {"S": view.ref}
-    try:
-        dynamodb().put_item(
+    return condition_held(
+        lambda: dynamodb().put_item(
             TableName=table_name(),
             Item=item,
             ConditionExpression="attribute_not_exists(pk)",
             ReturnConsumedCapacity="TOTAL",
         )
-    except BotoClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def view_from_image(image: dict[str, dict[str, str]]) -> LoggedView:
