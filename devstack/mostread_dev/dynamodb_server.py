@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import logging
 import os
 import shutil
 import signal
@@ -151,6 +152,7 @@ def start_moto_server(port: int | None = None) -> DynamoDBServer:
             "neither DynamoDB Local (java + npm install) nor moto[server] (pip install -e '.[dev]') is available"
         ) from error
     port = port or free_port()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per DynamoDB call otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return DynamoDBServer("moto", f"http://127.0.0.1:{port}", "moto server (in this process)", stopper=server.stop)
@@ -239,7 +241,7 @@ def _start_watchdog(group: int) -> None:
     )
 
 
-def stop_child_process(process: subprocess.Popen[bytes], grace_seconds: float = 2.0) -> None:
+def stop_child_process(process: subprocess.Popen[bytes], grace_seconds: float = 1.5) -> None:
     """SIGTERM to the process group, SIGKILL after ``grace_seconds``; reaps the process."""
     if process.poll() is None:
         _signal_group(process.pid, signal.SIGTERM)
@@ -247,7 +249,8 @@ def stop_child_process(process: subprocess.Popen[bytes], grace_seconds: float = 
             process.wait(grace_seconds)
         except subprocess.TimeoutExpired:
             _signal_group(process.pid, signal.SIGKILL)
-            process.wait(grace_seconds)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(1.0)  # SIGKILL cannot be ignored; this only reaps
 
 
 def _signal_group(group: int, signal_number: int) -> None:

@@ -202,7 +202,8 @@ class StreamPump:
     def _read_all_streams(self) -> int:
         read = 0
         for table_id, arn in self._arns.items():
-            if self._clock() - self._shards_refreshed_at.get(arn, 0.0) >= self._shard_refresh_seconds:
+            refreshed_at = self._shards_refreshed_at.get(arn)
+            if refreshed_at is None or self._clock() - refreshed_at >= self._shard_refresh_seconds:
                 self._refresh_shards(arn)
             records = self._read_stream(arn)
             read += len(records)
@@ -246,21 +247,27 @@ class StreamPump:
     def _read_stream(self, arn: str) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         for shard in self._shards[arn].values():
-            if shard.iterator is None:
-                continue  # a closed shard read to its end
-            try:
-                response = self._client.get_records(ShardIterator=shard.iterator, Limit=1000)
-            except ClientError as error:
-                if error.response["Error"]["Code"] not in _EXPIRED_ITERATOR:
-                    raise
-                shard.iterator = self._iterator(arn, shard.shard_id, shard.last_sequence)
-                continue
-            shard.iterator = response.get("NextShardIterator")
-            batch = response.get("Records", [])
-            if batch:
-                shard.last_sequence = batch[-1]["dynamodb"]["SequenceNumber"]
-            records.extend(lambda_record(record, arn) for record in batch)
+            if shard.iterator is not None:  # None: a closed shard read to its end
+                records.extend(lambda_record(record, arn) for record in self._read_shard(arn, shard))
         return records
+
+    def _read_shard(self, arn: str, shard: _Shard) -> Sequence[Mapping[str, Any]]:
+        assert shard.iterator is not None
+        try:
+            response = self._client.get_records(ShardIterator=shard.iterator, Limit=1000)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in _EXPIRED_ITERATOR:
+                raise
+            # Iterators expire after 15 minutes; continue after the last record we read.
+            shard.iterator = self._iterator(arn, shard.shard_id, shard.last_sequence)
+            if shard.iterator is None:
+                return []
+            response = self._client.get_records(ShardIterator=shard.iterator, Limit=1000)
+        shard.iterator = response.get("NextShardIterator")
+        batch = response.get("Records", [])
+        if batch:
+            shard.last_sequence = batch[-1]["dynamodb"]["SequenceNumber"]
+        return batch
 
     def _distribute(self, table_id: str, records: list[dict[str, Any]]) -> None:
         now = self._clock()
@@ -309,7 +316,9 @@ class StreamPump:
             self.stats.failed_invocations += 1
             pause = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (subscription.consecutive_failures - 1))
             subscription.retry_at = self._clock() + pause
-            log.exception("%s failed on a batch of %d records; retrying in %.1f s", consumer.function_id, len(batch), pause)
+            log.exception(
+                "%s failed on a batch of %d records; retrying in %.1f s", consumer.function_id, len(batch), pause
+            )
             return 0
         del subscription.pending[: len(batch)]
         subscription.consecutive_failures = 0

@@ -39,6 +39,10 @@ def _plain_text(value: str) -> str:
 
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError("must have a valid port") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
     if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cs") for char in value):

@@ -68,6 +68,7 @@ def test_article_keeps_korean_text_as_given():
         ("url", "javascript:alert(1)"),
         ("url", "/relative"),
         ("url", "https://exa mple.kr/"),
+        ("url", "http://news.example.kr:99999/a"),
         ("section", "Politics"),
         ("section", "s" * 65),
         ("published_at", "2026-11-27T09:00:00"),
