@@ -25,8 +25,10 @@ def clear_mostread_caches() -> None:
         if cached is not None and hasattr(cached, "cache_clear"):
             cached.cache_clear()
     from mostread.dal import salts
+    from mostread.services import ingest
 
     salts._cache.clear()
+    ingest._marked_here.clear()
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,17 @@ from mostread.timebuckets import slot_start
 
 MAX_ROWS_PER_CHUNK = 2000
 
+# Slots this container has marked. A slot needs one mark while it fills (the ranking run summarises it
+# only after it ended plus the grace period) and one per late chunk after that; marking once per
+# container saves a write per stream batch.
+_marked_here: set[tuple[str, int]] = set()
+
+
+def _remember_marked(table: str, slot: int) -> None:
+    if len(_marked_here) > 64:
+        _marked_here.clear()
+    _marked_here.add((table, slot))
+
 
 def ingest_records(records: Iterable[Mapping[str, Any]], clock: Clock) -> int:
     """Log every new view of the batch; returns how many were logged. Safe to call again with the same records."""
@@ -41,5 +52,9 @@ def ingest_records(records: Iterable[Mapping[str, Any]], clock: Clock) -> int:
             chunk_id = hashlib.sha256("\n".join(sorted(rid for rid, _ in part)).encode()).hexdigest()[:32]
             viewlog.put_chunk(slot, chunk_id, (view for _, view in part), expires_at)
             logged += len(part)
-        viewlog.mark_slot(slot, int(clock() * 1000), expires_at)
+        marked_at = clock()
+        late = marked_at >= slot + config.slot_seconds + config.ingest_grace_seconds / 2
+        if late or (config.table_name, slot) not in _marked_here:
+            viewlog.mark_slot(slot, int(marked_at * 1000), expires_at)
+            _remember_marked(config.table_name, slot)
     return logged
