@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: run test lint typecheck validate unit integration e2e browser widget bench clean
+.PHONY: run test lint typecheck validate widget screenshot bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ widget: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/bin/sam lint typecheck validate widget
 	$(BIN)/pytest
+
+# Refresh docs/demo.png (the README's picture) from the browser test's screenshot.
+screenshot: $(VENV)/.installed node_modules/.installed
+	MOSTREAD_UPDATE_SCREENSHOT=1 $(BIN)/pytest tests/browser -k screenshot
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.run

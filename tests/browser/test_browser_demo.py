@@ -1,0 +1,367 @@
+"""The demo page, the tracker and the widget in a real (headless) Chromium, against `mostread dev`.
+
+Each test opens its own browser context: a distinct reader. Lists change only when a test asks for a ranking run
+(`POST /_local/rank`); nothing here waits a fixed time for something to happen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import warnings
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from mostread_dev.demo_site import demo_articles
+from mostread_dev.timefmt import KST, iso_kst
+from playwright.sync_api import Locator, Page, Response, Route, expect
+
+from tests.browser.support import Reader, Seeded
+from tests.e2e.support import Api, avoid_dedupe_slot_boundary, unique
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PNG = ROOT / "docs" / "demo.png"
+SCREENSHOT = ROOT / "test-results" / "demo.png"
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+MAIN_LIST = {"window": "24h", "limit": "10"}
+SECTION_LIST = {"window": "24h", "section": "local", "limit": "5"}
+HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_SUMMARY = '<script>window.__pwned=2</script>요약 & "따옴표" </p>'
+FAILED_TEXT = "목록을 불러오지 못했습니다"
+# Adds a widget for one section to the sidebar after the page has loaded, as the widget's README documents.
+ADD_WIDGET = """section => {
+  const el = document.createElement("div");
+  el.id = "qa-widget";
+  el.setAttribute("data-mostread-widget", "");
+  el.setAttribute("data-section", section);
+  el.setAttribute("data-summary", "true");
+  document.querySelector("aside").appendChild(el);
+  window.mostread.render(el);
+}"""
+FOCUSED = """() => {
+  const a = document.activeElement, hosts = [...document.querySelectorAll("[data-mostread-widget]")];
+  const host = a && a.closest("[data-mostread-widget]");
+  return {widget: host ? hosts.indexOf(host) : -1, text: (a.textContent || "").trim(), cls: a.className || "",
+          id: a.id || "", body: a === document.body};
+}"""
+
+
+def is_beacon(response: Response) -> bool:
+    return response.request.method == "POST" and urlsplit(response.url).path == "/v1/views"
+
+
+def widget(page: Page, index: int) -> Locator:
+    """The index-th widget host of the page: 0 = 많이 본 뉴스, 1 = the 지역 list."""
+    return page.locator("[data-mostread-widget]").nth(index)
+
+
+def open_front_page(reader: Reader, base_url: str) -> None:
+    """`/`, waiting for its beacon and for both widgets' lists."""
+    with reader.page.expect_response(is_beacon) as beacon:
+        reader.page.goto(base_url + "/")
+    assert beacon.value.status == 202
+    expect(widget(reader.page, 0).locator(".mr-item")).to_have_count(10)
+    expect(widget(reader.page, 1).locator(".mr-item")).to_have_count(5)
+
+
+def test_demo_page_loads_cleanly(new_reader: Callable[..., Reader], base_url: str, seeded: Seeded) -> None:
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    page.wait_for_load_state("networkidle")
+
+    expect(page.locator("h1")).to_have_text(demo_articles()[seeded.lead_id]["title"])
+    assert page.evaluate("typeof window.mostread.render") == "function"
+    assert page.evaluate("window.__mostreadTracker") == 1
+    by_path = {urlsplit(request.url).path: request for request in reader.requests}
+    for path in ("/v1/assets/tracker.v1.js", "/v1/assets/widget.v1.js", "/static/demo.css", "/static/logo.svg"):
+        response = by_path[path].response() if path in by_path else None
+        assert response is not None and response.status == 200, f"{path} did not load"
+    assert [beacon["article_id"] for beacon in reader.beacons] == [seeded.lead_id]
+    assert reader.failed == []
+    assert reader.bad_responses == []
+    assert reader.console_errors == []
+    assert reader.page_errors == []
+    elsewhere = [request.url for request in reader.requests if not request.url.startswith(base_url + "/")]
+    assert elsewhere == [], "the demo page must not load anything from elsewhere"
+
+
+def test_tracker_counts_one_view_per_page_view(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
+    article_id = "news-1017"  # not the lead story, so no other page of this test reports it
+    avoid_dedupe_slot_boundary(margin=15)  # the page view and its reload must fall in one dedupe slot
+    api.rank()
+    before = api.views_of(article_id)
+    reader = new_reader()
+    page = reader.page
+
+    with page.expect_response(is_beacon) as answer:
+        page.goto(f"{base_url}/articles/{article_id}")
+    assert answer.value.status == 202
+    assert answer.value.json()["accepted"] == 1
+    page.wait_for_load_state("networkidle")
+    # The tracker listens to these while it waits for a visible page: once sent, they must not send again.
+    page.evaluate("""() => {
+      document.dispatchEvent(new Event("visibilitychange"));
+      document.dispatchEvent(new Event("prerenderingchange"));
+    }""")
+    page.evaluate("() => fetch('/static/demo.css', {cache: 'no-store'}).then(r => r.status)")  # a later request
+    assert len(reader.beacons) == 1, reader.beacons
+    first = reader.beacons[0]
+    assert first["article_id"] == article_id
+    assert EVENT_ID.fullmatch(first["event_id"])
+    assert "ref" not in first
+
+    api.rank()
+    after_one = api.views_of(article_id)
+    assert {window: after_one[window] - before[window] for window in before} == {"1h": 1, "24h": 1, "7d": 1}
+
+    with page.expect_response(is_beacon):
+        page.reload()
+    page.wait_for_load_state("networkidle")
+    assert len(reader.beacons) == 2, reader.beacons
+    second = reader.beacons[1]
+    assert second["article_id"] == article_id
+    assert EVENT_ID.fullmatch(second["event_id"])
+    assert second["event_id"] != first["event_id"]
+
+    api.rank()
+    assert api.views_of(article_id) == after_one, "a reload by the same reader must not count again"
+
+
+def test_widgets_show_the_api_lists_in_order(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
+    reader = new_reader()
+    open_front_page(reader, base_url)
+    for index, query in ((0, MAIN_LIST), (1, SECTION_LIST)):
+        items = api.rankings(**query)["items"]
+        assert len(items) == int(query["limit"])
+        assert [item["rank"] for item in items] == list(range(1, len(items) + 1))
+        assert [item["views"] for item in items] == sorted((item["views"] for item in items), reverse=True)
+        box = widget(reader.page, index)
+        expect(box.locator(".mr-headline")).to_have_text([item["title"] for item in items])
+        expect(box.locator(".mr-rank")).to_have_text([str(item["rank"]) for item in items])
+        expect(box.locator(".mr-views")).to_have_text([f"조회 {item['views']:,}" for item in items])
+        hrefs = box.locator("a.mr-link").evaluate_all("links => links.map(link => link.href)")
+        assert hrefs == [f"{item['url']}?mr_ref=mostread" for item in items]
+    assert {item["section"] for item in api.rankings(**SECTION_LIST)["items"]} == {"local"}
+
+
+@pytest.fixture
+def hostile_article(api: Api, base_url: str) -> Iterator[str]:
+    """A catalogued article whose title and summary are markup, with one view, in a section of its own."""
+    article_id = unique("xss")
+    body = {
+        "title": HOSTILE_TITLE,
+        "url": f"{base_url}/articles/{article_id}",
+        "section": "qa-xss",
+        "published_at": iso_kst(datetime.now(KST)),
+        "thumbnail_url": f"{base_url}/static/logo.svg",
+        "summary": HOSTILE_SUMMARY,
+    }
+    assert api.put_article(article_id, body).status_code == 200
+    assert api.view({"article_id": article_id}, visitor="198.51.100.77").status_code == 202
+    api.rank()
+    yield article_id
+    assert api.request("DELETE", f"/v1/articles/{article_id}").status_code == 204
+    api.rank()
+
+
+def test_catalog_markup_is_shown_as_text(
+    new_reader: Callable[..., Reader], base_url: str, hostile_article: str
+) -> None:
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    page.evaluate(ADD_WIDGET, "qa-xss")
+    box = page.locator("#qa-widget")
+    expect(box.locator(".mr-item")).to_have_count(1)
+    assert box.locator(".mr-headline").text_content() == HOSTILE_TITLE
+    assert box.locator(".mr-summary").text_content() == HOSTILE_SUMMARY
+    assert box.locator("a.mr-link").get_attribute("href") == f"{base_url}/articles/{hostile_article}?mr_ref=mostread"
+    # The one picture is the thumbnail; let it load, so that an injected <img src=x> would have failed by now.
+    thumbnail = box.locator("img.mr-thumb")
+    thumbnail.scroll_into_view_if_needed()
+    expect(thumbnail).to_have_js_property("complete", True)
+    assert thumbnail.evaluate("img => img.naturalWidth") > 0
+    assert box.locator("img:not(.mr-thumb)").count() == 0
+    assert box.locator("script").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert [request.url for request in reader.requests if urlsplit(request.url).path == "/x"] == []
+    assert reader.page_errors == []
+
+
+def test_clicking_an_entry_opens_the_article_and_reports_the_widget(
+    new_reader: Callable[..., Reader], api: Api, base_url: str
+) -> None:
+    api.rank()
+    item = api.rankings(**MAIN_LIST)["items"][0]
+    before = api.views_of(item["article_id"])["24h"]
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    link = widget(page, 0).locator("a.mr-link").first
+    assert link.text_content() == item["title"]
+
+    with page.expect_response(is_beacon) as answer:
+        link.click()
+    assert answer.value.status == 202
+    expect(page).to_have_url(f"{base_url}/articles/{item['article_id']}")  # mr_ref gone from the address bar
+    assert page.evaluate("location.search") == ""
+    beacon = reader.beacons[-1]
+    assert beacon["article_id"] == item["article_id"]
+    assert beacon["ref"] == "mostread"
+    assert EVENT_ID.fullmatch(beacon["event_id"])
+    # The same template: masthead, the article as the page's heading, the two widgets in the sidebar.
+    expect(page.locator("h1")).to_have_text(item["title"])
+    expect(page.locator("header.masthead")).to_be_visible()
+    expect(page.locator("aside [data-mostread-widget]")).to_have_count(2)
+    expect(widget(page, 0).locator(".mr-item")).to_have_count(10)
+
+    api.rank()
+    assert api.views_of(item["article_id"])["24h"] == before + 1
+
+
+def test_widget_survives_the_api_being_down(new_reader: Callable[..., Reader], base_url: str) -> None:
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    box = widget(page, 0)
+    expect(box.locator(".mr-widget")).to_have_attribute("aria-busy", "false")
+    shown = box.locator(".mr-headline").all_text_contents()
+    section_shown = widget(page, 1).locator(".mr-headline").all_text_contents()
+
+    # A refresh answered with a server error keeps the list on screen.
+    outage = {"how": "error"}
+
+    def api_down(route: Route) -> None:
+        if outage["how"] == "error":
+            route.fulfill(status=503, content_type="application/json", body='{"error": {}}')
+        else:
+            route.abort()
+
+    reader.context.route(lambda url: urlsplit(url).path == "/v1/rankings", api_down)
+    with page.expect_response(lambda response: urlsplit(response.url).path == "/v1/rankings") as failed:
+        box.evaluate("el => window.mostread.render(el)")
+    assert failed.value.status == 503
+    expect(box.locator(".mr-widget")).to_have_attribute("aria-busy", "false")
+    expect(box.locator(".mr-headline")).to_have_text(shown)
+    expect(box.locator(".mr-status")).to_have_text("")
+
+    # A reload with the API unreachable: the last good lists come from sessionStorage and stay.
+    outage["how"] = "unreachable"
+    with page.expect_event("requestfailed", lambda request: urlsplit(request.url).path == "/v1/rankings"):
+        page.reload()
+    for index, titles in ((0, shown), (1, section_shown)):
+        expect(widget(page, index).locator(".mr-widget")).to_have_attribute("aria-busy", "false")
+        expect(widget(page, index).locator(".mr-headline")).to_have_text(titles)
+        expect(widget(page, index).locator(".mr-status")).to_have_text("")
+
+    # A first visit with the API unreachable says so, in Korean, and nothing throws.
+    fresh = new_reader()
+    fresh.context.route(lambda url: urlsplit(url).path == "/v1/rankings", lambda route: route.abort())
+    fresh.page.goto(base_url + "/")
+    for index in (0, 1):
+        expect(widget(fresh.page, index).locator(".mr-status")).to_have_text(FAILED_TEXT)
+        expect(widget(fresh.page, index).locator(".mr-item")).to_have_count(0)
+        expect(widget(fresh.page, index).locator(".mr-title")).not_to_have_text("")
+    assert reader.page_errors == []
+    assert fresh.page_errors == []
+
+
+def test_keyboard_order_and_accessible_names(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    lists = {
+        "많이 본 뉴스": api.rankings(**MAIN_LIST)["items"],
+        "지역 많이 본 뉴스": api.rankings(**SECTION_LIST)["items"],
+    }
+
+    for role, name in (("banner", None), ("main", None), ("contentinfo", None)):
+        expect(page.get_by_role(role, name=name)).to_have_count(1)
+    expect(page.get_by_role("navigation", name="분야별 뉴스", exact=True)).to_have_count(1)
+    expect(page.get_by_role("complementary", name="인기 기사", exact=True)).to_have_count(1)
+    for name, items in lists.items():
+        region = page.get_by_role("region", name=name, exact=True)
+        expect(region).to_have_count(1)
+        heading = page.locator(f"#{region.get_attribute('aria-labelledby')}")
+        expect(heading).to_have_text(name)
+        expect(heading).to_have_role("heading")
+        expect(region.get_by_role("listitem")).to_have_count(len(items))
+        expect(region.get_by_role("link")).to_have_count(len(items))
+        for item in items:  # the link's name is the title alone: rank and views are not part of it
+            expect(region.get_by_role("link", name=item["title"], exact=True)).to_have_count(1)
+
+    # The skip link comes first and moves focus to the article.
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "본문 바로가기"
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED)["id"] == "content"
+    # Then Tab reaches every widget link, in list order, and nothing else inside the widgets.
+    reached: list[tuple[int, str, str]] = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["widget"] >= 0:
+            reached.append((focused["widget"], focused["text"], focused["cls"]))
+        elif reached or focused["body"]:
+            break
+    expected = [(index, item["title"], "mr-link") for index, items in enumerate(lists.values()) for item in items]
+    assert reached == expected
+
+
+def test_rank_movements_have_text_alternatives(new_reader: Callable[..., Reader], base_url: str) -> None:
+    """`previous_rank` comes with a later issue; the widget already shows it, so the list is served by a route."""
+    items: list[dict[str, Any]] = [
+        {"rank": rank, "article_id": f"news-100{rank}", "title": f"제목 {rank}", "section": "qa-move",
+         "url": f"{base_url}/articles/news-100{rank}", "published_at": "2026-11-27T08:00:00+09:00",
+         "thumbnail_url": None, "summary": None, "views": 50 - rank, "previous_rank": previous}
+        for rank, previous in ((1, 3), (2, 1), (3, None), (4, 4))
+    ]  # fmt: skip
+    body = {"kind": "most_read", "window": "24h", "section": "qa-move", "generated_at": "2026-11-27T09:00:00Z"}
+    reader = new_reader()
+    reader.context.route(
+        lambda url: "section=qa-move" in url,
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({**body, "items": items})
+        ),
+    )
+    page = reader.page
+    open_front_page(reader, base_url)
+    page.evaluate(ADD_WIDGET, "qa-move")
+    box = page.locator("#qa-widget")
+    expect(box.locator(".mr-move")).to_have_count(4)
+    expect(box.locator(".mr-move .mr-sr")).to_have_text(["2계단 상승", "1계단 하락", "새로 진입", "변동 없음"])
+    expect(box.locator(".mr-move > [aria-hidden='true']")).to_have_text(["▲2", "▼1", "NEW", "–"])
+    areas = box.locator(".mr-sr").evaluate_all("els => els.map(e => e.offsetWidth * e.offsetHeight)")
+    assert all(area <= 1 for area in areas), "the text alternatives must be visually hidden"
+    tree = box.aria_snapshot()
+    assert "2계단 상승" in tree and "새로 진입" in tree
+    assert "▲2" not in tree and "NEW" not in tree
+
+
+def test_demo_page_screenshot(new_reader: Callable[..., Reader], base_url: str) -> None:
+    """The demo page at 1280 px with populated lists, saved under test-results/; with
+    MOSTREAD_UPDATE_SCREENSHOT=1 (`make screenshot`) it replaces docs/demo.png, which README.md shows."""
+    if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True).stdout:
+        warnings.warn("no Korean font installed (fonts-noto-cjk): docs/demo.png shows boxes", stacklevel=1)
+    reader = new_reader(width=1280, height=900)
+    page = reader.page
+    open_front_page(reader, base_url)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True, animations="disabled", caret="hide")
+    width, height = struct.unpack(">II", SCREENSHOT.read_bytes()[16:24])  # the PNG's IHDR
+    assert width == 1280
+    assert height > 1200
+    if os.environ.get("MOSTREAD_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(SCREENSHOT, DEMO_PNG)
