@@ -88,11 +88,6 @@ def add_slot_in_window(
             totals[article_id] = totals.get(article_id, 0) + views
 
 
-def add_totals(into: dict[str, int], other: Mapping[str, int]) -> None:
-    for article_id, views in other.items():
-        into[article_id] = into.get(article_id, 0) + views
-
-
 def slot_totals(counts: Mapping[str, list[int]]) -> dict[str, int]:
     return {article_id: sum(row) for article_id, row in counts.items() if sum(row)}
 

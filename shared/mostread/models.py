@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -140,6 +139,3 @@ def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
         code = "missing_field" if first["type"] == "missing" else "invalid_field"
         raise ClientError(code, f"{field or 'body'}: {message}", field) from None
 
-
-def pattern_matches(pattern: str, value: str) -> bool:
-    return re.fullmatch(pattern.strip("^$"), value) is not None

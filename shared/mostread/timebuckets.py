@@ -61,11 +61,6 @@ def slot_start(timestamp: float, slot_seconds: int) -> int:
     return floor_to(timestamp, slot_seconds)
 
 
-def slots_between(first: int, last: int, slot_seconds: int) -> list[int]:
-    """Slot starts from ``first`` to ``last`` inclusive (both already slot-aligned)."""
-    return list(range(first, last + 1, slot_seconds))
-
-
 def iso(timestamp: float) -> str:
     """ISO-8601 UTC with a Z suffix and millisecond precision."""
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
