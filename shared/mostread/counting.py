@@ -100,5 +100,25 @@ def merge_totals(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
     return dict(merged)
 
 
+def roll_totals(
+    totals: dict[str, int], leaving: Iterable[Mapping[str, int]], entering: Iterable[Mapping[str, int]]
+) -> dict[str, int]:
+    """Totals of a window moved forward: minus the parts that left it, plus those that entered."""
+    rolled = dict(totals)
+    for part in leaving:
+        for article_id, views in part.items():
+            remaining = rolled.get(article_id, 0) - views
+            if remaining < 0:
+                raise ValueError(f"{article_id}: the base holds fewer views than the slot leaving it")
+            if remaining:
+                rolled[article_id] = remaining
+            else:
+                rolled.pop(article_id, None)
+    for part in entering:
+        for article_id, views in part.items():
+            rolled[article_id] = rolled.get(article_id, 0) + views
+    return rolled
+
+
 def _bucket_count(counts: Mapping[str, list[int]]) -> int:
     return max((len(row) for row in counts.values()), default=0)

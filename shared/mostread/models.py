@@ -138,4 +138,3 @@ def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
         message = first["msg"].removeprefix("Value error, ")
         code = "missing_field" if first["type"] == "missing" else "invalid_field"
         raise ClientError(code, f"{field or 'body'}: {message}", field) from None
-

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError as BotoClientError
 from mostread.dal import aggregates, published
 from mostread.dal.client import dynamodb
+from mostread.timebuckets import WINDOW_SPECS
 
 from tests.harness import article
 
@@ -173,15 +174,22 @@ def test_views_leave_each_window_on_time(service):
 def test_hourly_runs_over_two_days_keep_exact_totals(service):
     catalogue(service, "a1", "a2")
     expected = {"a1": 0, "a2": 0}
+    viewed_at: list[tuple[str, float]] = []
+    reports = []
     for hour in range(50):
         for n in range(hour % 4):
             target = "a1" if n % 2 else "a2"
             service.view(target, visitor=hour * 10 + n, event_id=f"h{hour:03d}-{n:03d}-evt")
             expected[target] += 1
+            viewed_at.append((target, service.clock.now))
         service.clock.advance(1800)
-        service.run_ranking()
+        reports.append(service.run_ranking())
         service.clock.advance(1800)
-        service.run_ranking()
+        reports.append(service.run_ranking())
+    assert sum("24h" in report["bases_rolled"] for report in reports) > 40  # rolled forward hourly, not rebuilt
+    first_hour = WINDOW_SPECS["24h"].first_bucket(service.clock.now)
+    expected_24h = {a: sum(1 for t, at in viewed_at if t == a and at >= first_hour) for a in expected}
+    assert {a: views_of(service, a)["24h"] for a in expected} == expected_24h
     totals_7d = {a: views_of(service, a)["7d"] for a in expected}
     assert totals_7d == expected
 

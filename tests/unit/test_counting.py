@@ -60,3 +60,27 @@ def test_weights_are_summed():
 def test_row_round_trip():
     entry = LoggedView("기사-1".encode().hex(), "v", 5, "e:x", "addr", "mostread", 3)
     assert LoggedView.from_row(entry.to_row()) == entry
+
+
+@given(
+    st.lists(st.dictionaries(st.sampled_from("abcdef"), st.integers(1, 9)), min_size=2, max_size=12), st.integers(0, 5)
+)
+def test_rolling_a_window_forward_equals_summing_it_again(slots, shift):
+    from mostread.counting import merge_totals, roll_totals
+
+    shift = min(shift, len(slots) // 2)
+    window = len(slots) - shift  # the old window is slots[:window], the new one slots[shift:]
+    old = merge_totals(slots[:window])
+    rolled = roll_totals(old, slots[:shift], slots[window:])
+    assert rolled == merge_totals(slots[shift:])
+    assert all(views > 0 for views in rolled.values())
+
+
+def test_rolling_refuses_a_base_that_disagrees_with_its_slots():
+    from mostread.counting import roll_totals
+
+    try:
+        roll_totals({"a": 1}, [{"a": 2}], [])
+    except ValueError:
+        return
+    raise AssertionError("a negative total was accepted")

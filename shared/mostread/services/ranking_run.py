@@ -14,7 +14,7 @@ from typing import Any
 
 from mostread import keys
 from mostread.config import Settings, settings
-from mostread.counting import SlotCounts, add_slot_in_window, count_slot, merge_totals, slot_totals
+from mostread.counting import SlotCounts, add_slot_in_window, count_slot, merge_totals, roll_totals, slot_totals
 from mostread.dal import aggregates, catalog, published, viewlog
 from mostread.models import Article
 from mostread.ranking import CatalogEntry, top_articles
@@ -38,6 +38,7 @@ class RunReport:
     slots_sealed: int = 0
     slots_resealed: int = 0
     bases_rebuilt: list[WindowName] = field(default_factory=list)
+    bases_rolled: list[WindowName] = field(default_factory=list)
     articles_with_views: int = 0
     lists_written: int = 0
     lists_unchanged: int = 0
@@ -120,8 +121,7 @@ def _slot_counts(
         if slot not in with_views:
             summaries[slot] = {}
         elif slot <= sealed_through:
-            stored = aggregates.get_chunked(keys.summary_key(slot))
-            summaries[slot] = stored[0] if stored else {}
+            summaries[slot] = _stored_summary(slot)
         else:
             # still filling: count it live from the log (eventually consistent is enough, it is re-read next run)
             summaries[slot] = count_slot(viewlog.read_slot(slot, consistent=False), slot, config.slot_seconds)
@@ -142,17 +142,25 @@ def _window_totals(
 ) -> dict[str, dict[str, int]]:
     size = config.slot_seconds
     current = slot_start(now, size)
+    end = min(slot_start(now, HOUR_SECONDS), sealed_through + size)
     bases: dict[str, tuple[int, dict[str, int]]] = {}
     stale: list[WindowName] = []
     for name in BASE_WINDOWS:
         first = WINDOW_SPECS[name].first_bucket(now)
         stored = aggregates.get_chunked(keys.base_key(name))
-        if stored and stored[1]["first"] == first and not any(first <= slot < stored[1]["end"] for slot in resealed):
+        if stored is None or not _still_valid(stored[1], first, end, resealed):
+            stale.append(name)
+        elif stored[1]["first"] == first:
             bases[name] = (stored[1]["end"], stored[0])
         else:
-            stale.append(name)
+            try:
+                bases[name] = _roll_base(
+                    name, stored[0], stored[1], first, end, now, sealed_through, with_views, config, summaries
+                )
+                report.bases_rolled.append(name)
+            except ValueError:  # a base that disagrees with the summaries is rebuilt from them
+                stale.append(name)
     if stale:
-        end = min(slot_start(now, HOUR_SECONDS), sealed_through + size)
         bases.update(_rebuild_bases(stale, now, end, sealed_through, with_views, config, summaries))
         report.bases_rebuilt = stale
 
@@ -174,6 +182,47 @@ def _window_totals(
             )
         totals[name] = window_totals
     return totals
+
+
+def _still_valid(meta: dict[str, int], first: int, end: int, resealed: set[int]) -> bool:
+    """A stored base can be used, or rolled forward, unless a slot inside it was summarised again."""
+    return meta["first"] <= first <= meta["end"] <= end and not any(
+        meta["first"] <= slot < meta["end"] for slot in resealed
+    )
+
+
+def _roll_base(
+    name: WindowName,
+    base: dict[str, int],
+    meta: dict[str, int],
+    first: int,
+    end: int,
+    now: float,
+    sealed_through: int,
+    with_views: set[int],
+    config: Settings,
+    summaries: dict[int, SlotCounts],
+) -> tuple[int, dict[str, int]]:
+    """Move a base to a later window start: subtract the slots that left, add the finished ones that entered.
+
+    Exact (integer sums of the same summaries a rebuild would read) and proportional to the articles in the
+    base rather than to the 336 summaries of a week.
+    """
+    size = config.slot_seconds
+    leaving = [_stored_summary(slot) for slot in range(meta["first"], first, size)]
+    entering = [
+        _slot_counts(slot, sealed_through, with_views, config, summaries) for slot in range(meta["end"], end, size)
+    ]
+    rolled = roll_totals(base, [slot_totals(counts) for counts in leaving], [slot_totals(c) for c in entering])
+    aggregates.put_chunked(
+        keys.base_key(name), rolled, {"first": first, "end": end}, int(now * 1000), int(now) + 2 * HOUR_SECONDS
+    )
+    return end, rolled
+
+
+def _stored_summary(slot: int) -> SlotCounts:
+    stored = aggregates.get_chunked(keys.summary_key(slot))
+    return stored[0] if stored else {}
 
 
 def _rebuild_bases(
