@@ -1,6 +1,7 @@
 """GET /v1/assets/{name}: the embeddable scripts, cacheable for long, with the version in the URL."""
 
 from mostread.assets import asset_names, find_asset
+
 from tests.harness import FakeContext, http_event, load_function
 
 assets = load_function("assets")
