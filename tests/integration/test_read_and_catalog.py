@@ -168,3 +168,21 @@ def test_unknown_route_has_the_error_body(service):
     response = service.get("/v1/nothing")
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"]["code"] == "not_found"
+
+
+def test_published_cards_are_reused_until_the_article_changes(service, monkeypatch):
+    from mostread.dal import catalog as catalog_table
+
+    service.put_article("a1", article(title="처음 제목"))
+    service.view("a1", visitor=1)
+    service.run_ranking()
+    fetched: list[list[str]] = []
+    real_get_articles = catalog_table.get_articles
+    monkeypatch.setattr(catalog_table, "get_articles", lambda ids: fetched.append(list(ids)) or real_get_articles(ids))
+    service.view("a1", visitor=2)
+    service.run_ranking()
+    assert fetched == [[]]  # the card came from the published list
+    service.put_article("a1", article(title="바뀐 제목"))
+    service.run_ranking()
+    assert fetched[-1] == ["a1"]
+    assert service.rankings()["items"][0]["title"] == "바뀐 제목"

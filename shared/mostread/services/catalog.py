@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,7 +32,7 @@ def put_article(article_id: str, body: bytes | None) -> Article:
         raise ClientError("invalid_body", "body must be a JSON object", None)
     fields: ArticleIn = validate(ArticleIn, document)
     article = Article(article_id=article_id, **fields.model_dump())
-    catalog.put_article(article, version=_version(article))
+    catalog.put_article(article, version=catalog_version(article.model_dump()))
     return article
 
 
@@ -47,7 +48,7 @@ def delete_article(article_id: str) -> None:
         raise NotFound(f"article {article_id} is not in the catalog", "article_id")
 
 
-def _version(article: Article) -> str:
-    """Changes whenever anything shown for the article changes; the ranking run refreshes its cards by it."""
-    canonical = json.dumps(article.model_dump(), sort_keys=True, ensure_ascii=False)
+def catalog_version(fields: dict[str, Any]) -> str:
+    """Changes whenever anything shown for an article changes; the ranking run refreshes its cards by it."""
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -18,6 +18,7 @@ from mostread.counting import SlotCounts, add_slot_in_window, count_slot, merge_
 from mostread.dal import aggregates, catalog, published, viewlog
 from mostread.models import Article
 from mostread.ranking import CatalogEntry, top_articles
+from mostread.services.catalog import catalog_version
 from mostread.timebuckets import (
     HOUR_SECONDS,
     LONGEST_WINDOW,
@@ -281,9 +282,8 @@ def _publish_lists(
         items = [
             {"rank": rank, **cards[article_id], "views": views} for rank, (article_id, views) in enumerate(top, start=1)
         ]
-        versions = {article_id: entries[article_id].version for article_id, _ in top}
         old = previous.get(list_key)
-        if old and old["items"] == items and old.get("versions") == versions:
+        if old and old["items"] == items:
             report.lists_unchanged += 1
             continue
         published.put_list(
@@ -296,7 +296,6 @@ def _publish_lists(
                 "section": section,
                 "generated_at": iso(now),
                 "items": items,
-                "versions": versions,
             },
         )
         report.lists_written += 1
@@ -308,11 +307,12 @@ def _cards(ranked: Any, entries: dict[str, CatalogEntry], previous_lists: Any) -
     wanted = {article_id for _, _, top in ranked for article_id, _ in top}
     cards: dict[str, dict[str, Any]] = {}
     for document in previous_lists:
-        versions = document.get("versions", {})
         for item in document["items"]:
             article_id = item["article_id"]
-            if article_id in wanted and versions.get(article_id) == entries[article_id].version:
-                cards[article_id] = {k: v for k, v in item.items() if k not in ("rank", "views")}
+            card = {k: v for k, v in item.items() if k not in ("rank", "views")}
+            # a published card is current when it hashes to the catalog's version of the article
+            if article_id in wanted and catalog_version(card) == entries[article_id].version:
+                cards[article_id] = card
     missing = wanted - cards.keys()
     for article_id, article in catalog.get_articles(sorted(missing)).items():
         cards[article_id] = _card(article)
