@@ -21,7 +21,7 @@ RUN_STATE = "state#ranking"  # bookkeeping of the ranking run
 
 ITEM = "-"  # sort key of single-item partitions
 
-COUNT_CHUNKS = 16
+COUNT_CHUNKS = 8
 CATALOG_SHARDS = 8
 CATALOG_INDEX = "catalog"
 
