@@ -61,7 +61,7 @@ class ShapeResult:
 
 def run(quick: bool, ddb: DynamoDBLocal) -> Section:
     started = time.monotonic()
-    articles_count = 5_000 if quick else 100_000
+    articles_count = 2_000 if quick else 100_000
     pipeline = Pipeline(ddb, "mostread-scale")
     seeding: dict[str, float] = {}
     results: list[ShapeResult] = []

@@ -51,7 +51,7 @@ def scenarios(quick: bool) -> list[Scenario]:
     if quick:
         return [
             Scenario("10 views/s", 10, 2000, 6, list(range(7)), 120, 180, 30, 96, True, 11),
-            Scenario("1,000 views/s", 1000, 5000, 6, [0, 1, 2, 3, 5], 1, 180, 2, 24, False, 12),
+            Scenario("1,000 views/s", 1000, 3000, 5, [0, 1, 2, 4], 0.5, 180, 2, 24, False, 12),
         ]
     return [
         Scenario("10 views/s", 10, 2000, 60, list(range(60)), None, 0, 30, 336, True, 11),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import signal
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -22,12 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 from mostread_dev.demo import demo_catalog
 from mostread_dev.demo_site import demo_articles
-from mostread_dev.dynamodb_server import free_port
 from mostread_dev.timefmt import KST
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route, expect, sync_playwright
 
 from tests.browser.support import BROWSER_MISSING, CHROMIUM_ARGS, Reader, Seeded, find_chromium, send_zipf_views
-from tests.e2e.support import CHROME, Api, DevServer, require_dynamodb_local, start_dev, startup_times
+from tests.e2e.support import CHROME, Api, DevServer, running_dev_server
 
 expect.set_options(timeout=10_000)
 _missing_browser: list[str] = []
@@ -47,22 +45,8 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def dev_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    require_dynamodb_local()
-    server = start_dev(
-        "--no-demo",
-        "--port",
-        str(free_port()),
-        "--rank-every",
-        "3600",
-        env={"MOSTREAD_DYNAMODB": "dynamodb-local"},
-        tmp_dir=tmp_path_factory.mktemp("browser-dev"),
-    )
-    startup_times["mostread dev for the browser tests: ready line after"] = server.startup_seconds
-    try:
+    with running_dev_server(tmp_path_factory.mktemp("browser-dev"), "mostread dev for the browser tests") as server:
         yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop(signal.SIGINT)
 
 
 @pytest.fixture(scope="session")

@@ -6,34 +6,18 @@ MOSTREAD_REQUIRE_DYNAMODB_LOCAL=1 (CI) that is a failure instead.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mostread_dev.dynamodb_server import free_port
 
-from tests.e2e.support import Api, DevServer, require_dynamodb_local, start_dev, startup_times
+from tests.e2e.support import Api, DevServer, running_dev_server, startup_times
 
 
 @pytest.fixture(scope="session")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    require_dynamodb_local()
-    server = start_dev(
-        "--no-demo",
-        "--port",
-        str(free_port()),
-        "--rank-every",
-        "3600",
-        env={"MOSTREAD_DYNAMODB": "dynamodb-local"},
-        tmp_dir=tmp_path_factory.mktemp("dev"),
-    )
-    startup_times["mostread dev (DynamoDB Local): ready line after"] = server.startup_seconds
-    try:
+    with running_dev_server(tmp_path_factory.mktemp("dev"), "mostread dev (DynamoDB Local)") as server:
         yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop(signal.SIGINT)
 
 
 @pytest.fixture(scope="session")

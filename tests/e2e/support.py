@@ -14,13 +14,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from mostread_dev.dynamodb_server import find_dynamodb_local, find_java
+from mostread_dev.dynamodb_server import find_dynamodb_local, find_java, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 60.0
@@ -186,3 +188,24 @@ def avoid_dedupe_slot_boundary(slot_seconds: int = 1800, margin: float = 3.0) ->
     left = slot_seconds - time.time() % slot_seconds
     if left < margin:
         time.sleep(left + 0.1)
+
+
+@contextmanager
+def running_dev_server(tmp_dir: Path, label: str) -> Iterator[DevServer]:
+    """`mostread dev --no-demo` on DynamoDB Local for a test session (rankings only on request), stopped with SIGINT."""
+    require_dynamodb_local()
+    server = start_dev(
+        "--no-demo",
+        "--port",
+        str(free_port()),
+        "--rank-every",
+        "3600",
+        env={"MOSTREAD_DYNAMODB": "dynamodb-local"},
+        tmp_dir=tmp_dir,
+    )
+    startup_times[f"{label}: ready line after"] = server.startup_seconds
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop(signal.SIGINT)
