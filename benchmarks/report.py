@@ -53,6 +53,7 @@ class Section:
     findings: list[str] = field(default_factory=list)
     quick: bool = False
     seconds: float = 0.0
+    measured_on: Machine | None = None  # set when the benchmark finishes
 
     def print(self) -> None:
         console.rule(f"[bold]{self.title}")
@@ -63,6 +64,7 @@ class Section:
         console.print(f"[dim]({self.seconds:.0f} s)[/dim]")
 
     def markdown(self, machine: Machine) -> str:
+        machine = self.measured_on or machine
         mode = "quick mode (reduced sizes, see method)" if self.quick else "full run"
         parts = [
             f"## {self.title}",
