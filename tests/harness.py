@@ -196,6 +196,24 @@ class Service:
         event = http_event("DELETE", f"/v1/articles/{article_id}", path_parameters={"article_id": article_id})
         return self.catalog.handler(event, FakeContext())
 
+    def editorial(self, method: str, path: str, body: Any = None, raw: bool = False) -> dict[str, Any]:
+        """The editorial function (IAM-authorised in AWS), on the test's clock. ``body`` is JSON-encoded unless raw."""
+        module = self.__dict__.get("_editorial_function")
+        if module is None:
+            module = self.__dict__["_editorial_function"] = load_function("editorial")
+            module.system_clock = self.clock  # a module of this Service alone: no monkeypatch needed
+        text = body if raw or body is None else json.dumps(body, ensure_ascii=False)
+        prefix, _, article_id = path.rpartition("/")
+        params = {"article_id": article_id} if prefix.endswith(("/exclusions", "/pins")) else None
+        headers = {"content-type": "application/json"} if text is not None else None
+        event = http_event(method, path, body=text, headers=headers, path_parameters=params)
+        return module.handler(event, FakeContext())
+
+    def editorial_listing(self) -> dict[str, Any]:
+        response = self.editorial("GET", "/v1/editorial")
+        assert response["statusCode"] == 200, response
+        return json.loads(response["body"])
+
     def item_count(self, prefix: str = "") -> int:
         items = boto3.client("dynamodb").scan(TableName=self.table)["Items"]
         return sum(1 for item in items if item["pk"]["S"].startswith(prefix))

@@ -1,4 +1,5 @@
-"""GET /v1/assets/{name}: the tracker and widget scripts a site embeds. Touches no table."""
+"""GET /v1/assets/{name}: the tracker and widget scripts a site embeds; GET /v1/openapi.json: the API's
+OpenAPI document. Touches no table."""
 
 from __future__ import annotations
 
@@ -9,17 +10,29 @@ from mostread import http
 from mostread.assets import HASHED_MAX_AGE, find_asset
 from mostread.errors import NotFound
 
+OPENAPI_ROUTE = "GET /v1/openapi.json"
+OPENAPI_MAX_AGE = 300
+
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("routeKey") == OPENAPI_ROUTE:
+        # imported on the first request for it: the scripts' cold start does not pay for building the document
+        from mostread.openapi import document_json
+
+        body, etag = document_json()
+        return _cacheable(event, http.JSON_TYPE, body, etag, f"public, max-age={OPENAPI_MAX_AGE}")
     name = str((event.get("pathParameters") or {}).get("name", ""))
     found = find_asset(name)
     if found is None:
         return http.error_response(NotFound(f"no asset named {name!r}", "name"))
     asset, max_age = found
-    etag = f'"{asset.digest}"'
     cache = f"public, max-age={max_age}" + (", immutable" if max_age == HASHED_MAX_AGE else "")
+    return _cacheable(event, asset.content_type, asset.body, f'"{asset.digest}"', cache)
+
+
+def _cacheable(event: dict[str, Any], content_type: str, body: str, etag: str, cache: str) -> dict[str, Any]:
     headers = {
-        "content-type": asset.content_type,
+        "content-type": content_type,
         "cache-control": cache,
         "etag": etag,
         "access-control-allow-origin": "*",
@@ -27,4 +40,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     }
     if http.matches_etag(http.request_headers(event).get("if-none-match"), etag):
         return {"statusCode": 304, "headers": headers, "body": "", "isBase64Encoded": False}
-    return {"statusCode": 200, "headers": headers, "body": asset.body, "isBase64Encoded": False}
+    return {"statusCode": 200, "headers": headers, "body": body, "isBase64Encoded": False}

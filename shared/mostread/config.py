@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -18,6 +19,29 @@ class Settings(BaseModel):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=1)
     cache_max_age: int = Field(default=30, ge=0, le=60)
     ingest_grace_seconds: int = Field(default=120, ge=10, le=900)
+    max_article_age_days: int = Field(default=7, ge=1, le=3650)
+    excluded_sections: frozenset[str] = frozenset()
+    count_widget_clicks_in_lists: bool = False
+    site_time_zone: str = "Asia/Seoul"
+    trending_min_views: int = Field(default=1, ge=1, le=100_000)
+    trending_half_life_hours: float = Field(default=12, ge=1, le=720)
+    trending_prior_views: float = Field(default=10, ge=1, le=100_000)
+
+    @field_validator("excluded_sections", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("site_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {name!r}") from None
+        return name
 
     @field_validator("dedupe_minutes")
     @classmethod
@@ -32,6 +56,10 @@ class Settings(BaseModel):
     def slot_seconds(self) -> int:
         return self.dedupe_minutes * 60
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.site_time_zone)
+
 
 _ENVIRONMENT = {
     "table_name": "TABLE_NAME",
@@ -41,6 +69,13 @@ _ENVIRONMENT = {
     "trusted_proxy_hops": "TRUSTED_PROXY_HOPS",
     "cache_max_age": "CACHE_MAX_AGE",
     "ingest_grace_seconds": "INGEST_GRACE_SECONDS",
+    "max_article_age_days": "MAX_ARTICLE_AGE_DAYS",
+    "excluded_sections": "EXCLUDED_SECTIONS",
+    "count_widget_clicks_in_lists": "COUNT_WIDGET_CLICKS_IN_LISTS",
+    "site_time_zone": "SITE_TIME_ZONE",
+    "trending_min_views": "TRENDING_MIN_VIEWS",
+    "trending_half_life_hours": "TRENDING_HALF_LIFE_HOURS",
+    "trending_prior_views": "TRENDING_PRIOR_VIEWS",
 }
 
 

@@ -4,6 +4,11 @@ A recorded view becomes a log entry. Counting happens per dedupe slot: within on
 counts once per article, at the time of their first view. Because counting is a function of the
 *set* of entries, an entry delivered twice (a retried or bisected stream batch, a repeated run)
 changes nothing.
+
+Self-feeding protection: a counted view whose first entry came from the widget itself
+(``ref=mostread``) is also counted under the article's *widget key*. Every aggregate (summaries,
+window bases, totals) carries both keys through the same sums, so the lists can subtract widget
+clicks while the article's own counts keep them.
 """
 
 from __future__ import annotations
@@ -52,7 +57,34 @@ class LoggedView:
         )
 
 
-# article id -> counts per 5-minute bucket of one slot (index 0 = the slot's first bucket)
+WIDGET_REF = "mostread"
+# "@" cannot start an article id (see models.ARTICLE_ID_PATTERN), so widget keys never collide with ids
+WIDGET_KEY_PREFIX = "@"
+
+
+def widget_key(article_id: str) -> str:
+    return WIDGET_KEY_PREFIX + article_id
+
+
+def article_totals(totals: Mapping[str, int]) -> dict[str, int]:
+    """Every counted view of each article, widget clicks included (the article's own counts)."""
+    return {key: views for key, views in totals.items() if not key.startswith(WIDGET_KEY_PREFIX)}
+
+
+def listed_totals(totals: Mapping[str, int], count_widget_clicks: bool) -> dict[str, int]:
+    """The views that count toward the lists: widget clicks left out unless the site counts them."""
+    counted = article_totals(totals)
+    if count_widget_clicks:
+        return counted
+    listed = {}
+    for article_id, views in counted.items():
+        remaining = views - totals.get(widget_key(article_id), 0)
+        if remaining > 0:
+            listed[article_id] = remaining
+    return listed
+
+
+# count key (article id or widget key) -> counts per 5-minute bucket of one slot (index 0 = the slot's first bucket)
 SlotCounts = dict[str, list[int]]
 
 
@@ -69,8 +101,10 @@ def count_slot(entries: Iterable[LoggedView], slot: int, slot_seconds: int) -> S
     buckets = slot_seconds // FINE_SECONDS
     counts: SlotCounts = {}
     for entry in first_views.values():
-        row = counts.setdefault(entry.article_id, [0] * buckets)
-        row[(fine_bucket(entry.received_ms / 1000) - slot) // FINE_SECONDS] += entry.weight
+        bucket = (fine_bucket(entry.received_ms / 1000) - slot) // FINE_SECONDS
+        counts.setdefault(entry.article_id, [0] * buckets)[bucket] += entry.weight
+        if entry.ref == WIDGET_REF:
+            counts.setdefault(widget_key(entry.article_id), [0] * buckets)[bucket] += entry.weight
     return counts
 
 

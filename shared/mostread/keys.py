@@ -18,6 +18,7 @@ LIST = "list#"  # precomputed ranking lists, one item each, read with one GetIte
 COUNTS = "counts#"  # per-article window counts, in chunks
 ARTICLE = "article#"  # the catalog
 RUN_STATE = "state#ranking"  # bookkeeping of the ranking run
+EDITORIAL = "editorial"  # exclusions and pins, one partition: the ranking run reads them all with one Query
 
 ITEM = "-"  # sort key of single-item partitions
 
@@ -72,3 +73,11 @@ def catalog_shard(article_id: str) -> str:
 
 def catalog_shards() -> list[str]:
     return [f"catalog#{n}" for n in range(CATALOG_SHARDS)]
+
+
+def exclusion_sort_key(article_id: str) -> str:
+    return f"exclusion#{article_id}"
+
+
+def pin_sort_key(article_id: str) -> str:
+    return f"pin#{article_id}"

@@ -7,9 +7,20 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from mostread.errors import ClientError, field_path
+from mostread.timebuckets import WindowName
 
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 SECTION_PATTERN = r"^[a-z0-9_-]+$"
@@ -114,16 +125,67 @@ class Article(ArticleIn):
         return datetime.fromisoformat(self.published_at).timestamp()
 
 
-Kind = Literal["most_read"]
+Kind = Literal["most_read", "trending"]
+KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
+MAX_POSITION = 50
+
+
+def _window_of_kind(window: str, info: ValidationInfo) -> str:
+    kind = info.data.get("kind")
+    if kind in KIND_WINDOWS and window not in KIND_WINDOWS[kind]:
+        raise ValueError(f"{kind} lists have the windows {', '.join(KIND_WINDOWS[kind])}")
+    return window
 
 
 class RankingQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    window: Literal["1h", "24h", "7d"] = "24h"
+    # kind comes first: the window is checked against it
+    kind: Kind = "most_read"
+    window: WindowName = "24h"
     section: Section | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 10
-    kind: Kind = "most_read"
+
+    _window_fits_kind = field_validator("window")(_window_of_kind)
+
+
+class ExclusionIn(BaseModel):
+    """An editor's exclusion: the article leaves every list until ``until`` (forever if null)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    until: Timestamp | None = None
+    reason: Annotated[str, StringConstraints(strict=True, max_length=500), AfterValidator(_plain_text)] | None = None
+
+
+class Exclusion(ExclusionIn):
+    article_id: str
+
+    @property
+    def until_ts(self) -> float | None:
+        return None if self.until is None else datetime.fromisoformat(self.until).timestamp()
+
+
+class PinIn(BaseModel):
+    """An editor's pin: the article stands at ``position`` in one list until ``until``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Kind
+    window: WindowName
+    section: Section | None = None
+    position: Annotated[int, Field(strict=True, ge=1, le=MAX_POSITION)]
+    until: Timestamp
+
+    _window_fits_kind = field_validator("window")(_window_of_kind)
+
+
+class Pin(PinIn):
+    article_id: str
+
+    @property
+    def until_ts(self) -> float:
+        return datetime.fromisoformat(self.until).timestamp()
 
 
 def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
@@ -138,3 +200,89 @@ def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
         message = first["msg"].removeprefix("Value error, ")
         code = "missing_field" if first["type"] == "missing" else "invalid_field"
         raise ClientError(code, f"{field or 'body'}: {message}", field) from None
+
+
+# --- Responses -------------------------------------------------------------------------------------
+# What the API answers, for the OpenAPI document (mostread.openapi) and the tests that hold the services
+# to it. defer_build: nothing on the request path builds them, so they cost no cold start.
+
+_RESPONSE = ConfigDict(defer_build=True)
+
+
+class RankingItem(BaseModel):
+    """One article of a list: its catalog card, its counts and where it stood in the previous run."""
+
+    model_config = _RESPONSE
+
+    rank: int = Field(ge=1, description="Position in the list, 1-based, after pins and exclusions.")
+    article_id: str
+    title: str = Field(description="As the CMS stored it, e.g. 「서울 첫눈, 예년보다 일주일 빨라」.")
+    url: str
+    section: str
+    published_at: str = Field(description="ISO-8601 with the offset the CMS gave, e.g. 2026-11-27T08:00:00+09:00.")
+    thumbnail_url: str | None
+    summary: str | None = Field(description="The short excerpt a widget shows under the title, or null.")
+    views: int = Field(ge=0, description="Views counted in the window.")
+    previous_rank: int | None = Field(
+        description="Rank in the list as served by the previous run of the same list, or null if it was not in it."
+    )
+    score: float | SkipJsonSchema[None] = Field(
+        default=None, description="Trending lists only: the trending score the list is ordered by."
+    )
+
+
+class RankingPage(BaseModel):
+    """GET /v1/rankings: one published list (많이 본 뉴스 or 급상승 뉴스)."""
+
+    model_config = _RESPONSE
+
+    kind: Kind
+    window: WindowName
+    section: str | None = Field(description="The section of the list, or null for the all-sections list.")
+    generated_at: str | None = Field(
+        description="ISO-8601 UTC time of the ranking run that produced the list; null before the first run."
+    )
+    items: list[RankingItem] = Field(description="At most `limit` items; empty before the first run.")
+
+
+class WindowViews(BaseModel):
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
+
+    last_hour: int = Field(alias="1h", ge=0)
+    last_day: int = Field(alias="24h", ge=0)
+    last_week: int = Field(alias="7d", ge=0)
+
+
+class ArticleViews(BaseModel):
+    """GET /v1/articles/{article_id}/views: one article's counts as of the latest ranking run."""
+
+    model_config = _RESPONSE
+
+    article_id: str
+    views: WindowViews = Field(description="Views counted in each window; zeros for an article never viewed.")
+    generated_at: str | None = Field(description="ISO-8601 UTC time of the ranking run, or null before the first.")
+
+
+class ErrorDetail(BaseModel):
+    model_config = _RESPONSE
+
+    code: str = Field(pattern=r"^[a-z_]+$", description="snake_case, e.g. invalid_field, not_found, body_too_large.")
+    message: str = Field(description="Human readable.")
+    field: str | None = Field(description="The offending field or parameter, e.g. views[1].event_id, or null.")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx the functions answer (never a 5xx for anything the client sent)."""
+
+    model_config = _RESPONSE
+
+    error: ErrorDetail
+
+
+class EditorialListing(BaseModel):
+    """GET /v1/editorial: the exclusions and pins in force (expired ones omitted)."""
+
+    model_config = _RESPONSE
+
+    exclusions: list[Exclusion]
+    pins: list[Pin]

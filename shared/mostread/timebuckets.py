@@ -11,7 +11,7 @@ window is the run of buckets ending with the one that holds ``now``:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
 FINE_SECONDS = 300
@@ -67,5 +67,6 @@ def iso(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def day_of(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
+def day_of(timestamp: float, zone: tzinfo = UTC) -> str:
+    """The calendar day of ``timestamp`` in ``zone`` (the site's zone: "today" starts at its midnight)."""
+    return datetime.fromtimestamp(timestamp, tz=zone).strftime("%Y-%m-%d")

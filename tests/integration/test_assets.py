@@ -1,8 +1,14 @@
 """GET /v1/assets/{name}: the embeddable scripts, cacheable for long, with the version in the URL."""
 
+import json
+import os
+import re
+import subprocess
+import sys
+
 from mostread.assets import asset_names, find_asset
 
-from tests.harness import FakeContext, http_event, load_function
+from tests.harness import ROOT, FakeContext, http_event, load_function
 
 assets = load_function("assets")
 
@@ -32,3 +38,49 @@ def test_etag_and_unknown_names():
         assert response["statusCode"] == 404
         assert '"code":"not_found"' in response["body"]
     assert {"tracker.v1.js", "widget.v1.js", "widget.v1.css"} <= set(asset_names())
+
+
+def get_openapi(headers: dict[str, str] | None = None) -> dict:
+    return assets.handler(http_event("GET", "/v1/openapi.json", headers=headers), FakeContext())
+
+
+def test_openapi_document_is_served_as_cacheable_utf8_json():
+    response = get_openapi()
+    assert response["statusCode"] == 200
+    headers = response["headers"]
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["cache-control"] == "public, max-age=300"
+    assert re.fullmatch(r'"[0-9a-f]{32}"', headers["etag"])
+    document = json.loads(response["body"])
+    assert document["openapi"].startswith("3.") and document["info"]["title"] == "mostread"
+    assert {"/v1/views", "/v1/rankings", "/v1/openapi.json"} <= set(document["paths"])
+    assert "많이 본 뉴스" in response["body"]
+    assert get_openapi()["body"] == response["body"]
+
+
+def test_openapi_document_etag_answers_304():
+    etag = get_openapi()["headers"]["etag"]
+    for if_none_match in (etag, f"W/{etag}", f'"other", {etag}'):
+        response = get_openapi({"if-none-match": if_none_match})
+        assert response["statusCode"] == 304
+        assert response["body"] == ""
+        assert response["headers"]["etag"] == etag
+    assert get_openapi({"if-none-match": '"stale"'})["statusCode"] == 200
+
+
+def test_the_asset_route_does_not_load_the_document_machinery():
+    # cold start: the document (and Powertools' event handler) are imported on the first request for it only
+    probe = (
+        "import sys, app; "
+        "print([m for m in sys.modules if m in ('mostread.openapi', 'aws_lambda_powertools.event_handler')])"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "shared")}
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT / "functions" / "assets",
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"

@@ -93,3 +93,26 @@ def test_the_read_function_cannot_write_and_the_tracker_cannot_read_the_catalog(
     assert not _allowed("TrackFunction", "GetItem", None, ["article#a1"])
     assert not _allowed("TrackFunction", "PutItem", None, ["list#most_read#24h#*"])
     assert not _allowed("IngestFunction", "PutItem", None, ["view#e:x"])
+
+
+def test_editorial_calls_are_within_the_policies(service, recorder):
+    from mostread.services.editorial import active_controls
+
+    pin = {"kind": "trending", "window": "1h", "section": "sports", "position": 2, "until": "2026-11-28T00:00:00Z"}
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("PUT", "/v1/editorial/exclusions/a1", {}))
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("PUT", "/v1/editorial/pins/a2", pin))
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("PUT", "/v1/editorial/pins/a2", pin))
+    run_as(recorder, "EditorialFunction", service.editorial_listing)
+    assert [call[0] for call in recorder.calls] == ["Query"]
+    run_as(recorder, "RankFunction", lambda: active_controls(service.clock()))
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("DELETE", "/v1/editorial/exclusions/a1"))
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("DELETE", "/v1/editorial/exclusions/a1"))  # 404
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("DELETE", "/v1/editorial/pins/a2"))
+    # and nothing beyond its partition; nobody else writes it
+    assert not _allowed("EditorialFunction", "GetItem", None, ["editorial"])
+    assert not _allowed("EditorialFunction", "UpdateItem", None, ["editorial"])
+    assert not _allowed("EditorialFunction", "PutItem", None, ["article#a1"])
+    assert not _allowed("EditorialFunction", "Query", None, ["list#most_read#24h#*"])
+    for function_id in ("CatalogFunction", "RankFunction", "ReadFunction", "TrackFunction", "IngestFunction"):
+        assert not _allowed(function_id, "PutItem", None, ["editorial"]), function_id
+        assert not _allowed(function_id, "DeleteItem", None, ["editorial"]), function_id

@@ -62,7 +62,9 @@ def test_list_shape_order_sections_and_limit(service):
         "thumbnail_url",
         "summary",
         "views",
+        "previous_rank",
     }
+    assert all(item["previous_rank"] is None for item in page["items"])  # the first run: every item is new
     assert page["generated_at"].endswith("Z")
     assert [i["article_id"] for i in service.rankings(section="politics")["items"]] == ["p2", "p1"]
     assert [i["article_id"] for i in service.rankings(limit="1")["items"]] == ["s1"]

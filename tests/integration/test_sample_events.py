@@ -29,6 +29,9 @@ def test_every_function_has_a_sample_event():
         ("read", "read-rankings.json", 200),
         ("read", "read-article-views.json", 200),
         ("assets", "assets.json", 200),
+        ("editorial", "editorial-put-exclusion.json", 200),
+        ("editorial", "editorial-put-pin.json", 200),
+        ("editorial", "editorial-list.json", 200),
     ],
 )
 def test_http_samples(ddb_table, function, event, status):

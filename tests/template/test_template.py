@@ -35,7 +35,13 @@ CONTRACT_ROUTES = {
     ("GET", "/v1/articles/{article_id}"): "ReadFunction",
     ("PUT", "/v1/articles/{article_id}"): "CatalogFunction",
     ("DELETE", "/v1/articles/{article_id}"): "CatalogFunction",
+    ("PUT", "/v1/editorial/exclusions/{article_id}"): "EditorialFunction",
+    ("DELETE", "/v1/editorial/exclusions/{article_id}"): "EditorialFunction",
+    ("PUT", "/v1/editorial/pins/{article_id}"): "EditorialFunction",
+    ("DELETE", "/v1/editorial/pins/{article_id}"): "EditorialFunction",
+    ("GET", "/v1/editorial"): "EditorialFunction",
 }
+EDITORIAL_ACTIONS = {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"}
 WRITE_ACTIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
@@ -72,13 +78,18 @@ def test_every_contract_route_is_served_by_its_function(template: Template) -> N
     assert len(template.http_routes()) == len(served), "a route is declared twice"
 
 
-def test_only_catalog_writes_need_iam(template: Template) -> None:
+def test_only_catalog_writes_and_editorial_routes_need_iam(template: Template) -> None:
     routes = {(r.method, r.path): r for r in template.http_routes()}
     assert routes[("PUT", "/v1/articles/{article_id}")].iam_auth
     assert routes[("DELETE", "/v1/articles/{article_id}")].iam_auth
+    editorial = [route for route in routes.values() if route.function_id == "EditorialFunction"]
+    assert len(editorial) == 5
     for route in routes.values():
-        # Public: the tracking call and every read. Writes (catalog, later editorial) are IAM-authorised.
-        assert route.iam_auth == (route.method in ("PUT", "DELETE", "PATCH")), route.route_key
+        # Public: the tracking call and every read but the editorial listing. Writes (catalog, editorial) and
+        # every editorial route, GET /v1/editorial included, are IAM-authorised.
+        editorial_route = route.path == "/v1/editorial" or route.path.startswith("/v1/editorial/")
+        assert route.iam_auth == (route.method in ("PUT", "DELETE", "PATCH") or editorial_route), route.route_key
+        assert editorial_route == (route.function_id == "EditorialFunction"), route.route_key
 
 
 def test_routes_point_at_existing_handlers(template: Template) -> None:
@@ -181,8 +192,9 @@ def test_parameter_defaults_agree_with_the_settings_model(template: Template) ->
 
     defaults = Settings(table_name="mostread-test")
     environment = template.function_environment(None, {"ViewsTable": "mostread-test"})
+    from_template = Settings.model_validate({field: environment[field.upper()] for field in Settings.model_fields})
     for field in Settings.model_fields:
-        assert environment[field.upper()] == str(getattr(defaults, field)), field
+        assert getattr(from_template, field) == getattr(defaults, field), field
 
 
 def test_every_parameter_is_described(template: Template) -> None:
@@ -256,6 +268,26 @@ def test_writers_write_only_their_own_keys(template: Template) -> None:
     assert written("IngestFunction") == {"log#*", "slots"}
     assert written("CatalogFunction") == {"article#*"}
     assert written("RankFunction") == {"sum#*", "base#*", "list#*", "counts#*", "state#*", "slots"}
+    assert written("EditorialFunction") == {"editorial"}
+
+
+def test_editorial_function_manages_only_the_editorial_partition(template: Template) -> None:
+    from mostread import keys
+
+    granted: set[str] = set()
+    for statement in statements(template, "EditorialFunction"):
+        granted.update(actions(statement))
+        assert statement["Resource"] == TABLE_ARN
+        assert leading_keys(statement) == [keys.EDITORIAL]  # the exact partition, no wildcard
+    # No GetItem or UpdateItem: a PUT replaces the item, a DELETE's condition detects the 404, one Query lists.
+    assert granted == EDITORIAL_ACTIONS
+    for function_id in template.functions():
+        for statement in statements(template, function_id):
+            if function_id != "EditorialFunction" and "editorial" in (leading_keys(statement) or []):
+                # only the ranking run reads the controls; it never writes them
+                assert function_id == "RankFunction"
+                assert "dynamodb:Query" in actions(statement)
+                assert not any(action.endswith(WRITE_ACTIONS) for action in actions(statement))
 
 
 # --- table -------------------------------------------------------------------------------------------

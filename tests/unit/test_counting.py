@@ -1,6 +1,16 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
-from mostread.counting import LoggedView, add_slot_in_window, count_slot
+from mostread.counting import (
+    LoggedView,
+    add_slot_in_window,
+    article_totals,
+    count_slot,
+    listed_totals,
+    widget_key,
+)
+from mostread.models import ARTICLE_ID_PATTERN
 from mostread.timebuckets import WINDOW_SPECS
 
 SLOT = 1_800_000_000  # a slot start (divisible by 1800)
@@ -84,3 +94,46 @@ def test_rolling_refuses_a_base_that_disagrees_with_its_slots():
     except ValueError:
         return
     raise AssertionError("a negative total was accepted")
+
+
+# -- self-feeding protection: clicks on the widget (ref=mostread) -------------------------------------
+
+
+def clicked(article="a1", visitor="v1", offset_s=0, ref="mostread"):
+    return LoggedView(article, visitor, (SLOT + offset_s) * 1000, f"e:{article}{visitor}{offset_s}", ref=ref)
+
+
+def test_a_widget_click_counts_for_the_article_and_is_marked_as_a_click():
+    counts = count_slot([clicked(visitor="v1"), view(visitor="v2")], SLOT, 1800)
+    assert counts == {"a1": [2, 0, 0, 0, 0, 0], widget_key("a1"): [1, 0, 0, 0, 0, 0]}
+    totals = {key: sum(row) for key, row in counts.items()}
+    assert article_totals(totals) == {"a1": 2}
+    assert listed_totals(totals, count_widget_clicks=False) == {"a1": 1}
+    assert listed_totals(totals, count_widget_clicks=True) == {"a1": 2}
+
+
+def test_the_counted_view_decides_whether_it_was_a_click():
+    # read from the front page first, clicked on the widget later in the slot: one organic view
+    organic_first = count_slot([view(offset_s=10), clicked(offset_s=600)], SLOT, 1800)
+    assert widget_key("a1") not in organic_first
+    clicked_first = count_slot([clicked(offset_s=10), view(offset_s=600)], SLOT, 1800)
+    assert listed_totals({k: sum(v) for k, v in clicked_first.items()}, count_widget_clicks=False) == {}
+
+
+def test_other_referrers_count_in_the_lists():
+    counts = count_slot([clicked(ref="newsletter"), clicked(visitor="v2", ref="MostRead")], SLOT, 1800)
+    assert listed_totals({k: sum(v) for k, v in counts.items()}, count_widget_clicks=False) == {"a1": 2}
+
+
+def test_widget_keys_cannot_collide_with_article_ids():
+    assert not re.fullmatch(ARTICLE_ID_PATTERN, widget_key("a1"))
+
+
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from("xyz"), st.booleans(), st.integers(0, 1799))))
+def test_lists_never_count_more_than_the_article_counts(rows):
+    entries = [clicked(a, v, t, "mostread" if is_click else "") for a, v, is_click, t in rows]
+    totals = {key: sum(row) for key, row in count_slot(entries, SLOT, 1800).items()}
+    listed = listed_totals(totals, count_widget_clicks=False)
+    counted = article_totals(totals)
+    assert all(0 < listed[a] <= counted[a] for a in listed)
+    assert sum(counted.values()) == len({(a, v) for a, v, _, _ in rows})

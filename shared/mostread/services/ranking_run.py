@@ -14,10 +14,30 @@ from typing import Any
 
 from mostread import keys
 from mostread.config import Settings, settings
-from mostread.counting import SlotCounts, add_slot_in_window, count_slot, merge_totals, roll_totals, slot_totals
+from mostread.counting import (
+    SlotCounts,
+    add_slot_in_window,
+    article_totals,
+    count_slot,
+    listed_totals,
+    merge_totals,
+    roll_totals,
+    slot_totals,
+)
 from mostread.dal import aggregates, catalog, published, viewlog
-from mostread.models import Article
-from mostread.ranking import CatalogEntry, top_articles
+from mostread.models import KIND_WINDOWS, Article, Kind
+from mostread.ranking import (
+    CatalogEntry,
+    Placement,
+    Ranked,
+    eligible_entries,
+    list_candidates,
+    place_pins,
+    top_articles,
+    top_trending,
+    trending_scores,
+)
+from mostread.services import editorial
 from mostread.services.catalog import catalog_version
 from mostread.timebuckets import (
     HOUR_SECONDS,
@@ -28,8 +48,11 @@ from mostread.timebuckets import (
     iso,
     slot_start,
 )
+from mostread.trending import TRENDING_WINDOWS, TrendingParameters
 
-KIND = "most_read"
+DAY_SECONDS = 86400
+# what a list item shows of its article, in the order the contract lists the fields
+CARD_FIELDS = ("article_id", "title", "url", "section", "published_at", "thumbnail_url", "summary")
 BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
 
 
@@ -74,7 +97,7 @@ def run_ranking(now: float) -> RunReport:
     _save_state(RunState(count_hashes, list_keys), now)
     if state.last_run_ms is not None:
         report.seconds_since_previous_run = round(now - state.last_run_ms / 1000, 3)
-    report.articles_with_views = len(totals["7d"])
+    report.articles_with_views = len(article_totals(totals["7d"]))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -252,6 +275,22 @@ def _rebuild_bases(
 # -- publishing ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ListSpec:
+    kind: Kind
+    window: WindowName
+    section: str | None
+
+    @property
+    def key(self) -> str:
+        return keys.list_key(self.kind, self.window, self.section)
+
+    @classmethod
+    def from_key(cls, key: str) -> ListSpec:
+        kind, window, section = key.removeprefix(keys.LIST).split("#", 2)
+        return cls(kind, window, None if section == "*" else section)  # type: ignore[arg-type]
+
+
 def _publish_lists(
     now: float,
     config: Settings,
@@ -260,58 +299,109 @@ def _publish_lists(
     state: RunState,
     report: RunReport,
 ) -> list[str]:
-    sections = sorted({entries[a].section for views in totals.values() for a in views if a in entries})
-    ranked: dict[str, tuple[str, str | None, list[tuple[str, int]]]] = {}
-    for name in WINDOWS:
-        for section in [None, *sections]:
-            ranked[keys.list_key(KIND, name, section)] = (
-                name,
-                section,
-                top_articles(totals[name], entries, config.list_depth, section),
-            )
+    controls = editorial.active_controls(now)
+    eligible = eligible_entries(entries, controls.exclusions.keys(), now, config.max_article_age_days * DAY_SECONDS)
+    listed = {name: listed_totals(totals[name], config.count_widget_clicks_in_lists) for name in WINDOWS}
+    scores = {
+        window: trending_scores(
+            listed[window], listed[trending.baseline_window], eligible, now, trending, _trending_parameters(config)
+        )
+        for window, trending in TRENDING_WINDOWS.items()
+    }
+    candidates: dict[tuple[Kind, WindowName], dict[str | None, dict[str, Any]]] = {
+        **{("most_read", w): list_candidates(listed[w], eligible, config.excluded_sections) for w in WINDOWS},
+        **{("trending", w): list_candidates(scores[w], eligible, config.excluded_sections) for w in TRENDING_WINDOWS},
+    }
+    sections = sorted({section for lists in candidates.values() for section in lists if section is not None})
+    specs = [
+        ListSpec(kind, window, section)
+        for kind, windows in KIND_WINDOWS.items()
+        for window in windows
+        for section in [None, *sections]
+    ]
+    pins: dict[str, list[Placement]] = {}
+    for pin in controls.pins:
+        if pin.article_id in eligible:  # an exclusion (or the age limit) beats a pin
+            spec = ListSpec(pin.kind, pin.window, pin.section)
+            pins.setdefault(spec.key, []).append(Placement(pin.article_id, pin.position))
+            if spec not in specs:
+                specs.append(spec)
     # lists that were published before and have no candidates now are published empty
-    for stale in set(state.list_keys) - set(ranked):
-        _, window_name, section_name = stale.removeprefix(keys.LIST).split("#", 2)
-        ranked[stale] = (window_name, None if section_name == "*" else section_name, [])
+    specs += [ListSpec.from_key(key) for key in sorted(set(state.list_keys) - {spec.key for spec in specs})]
+
+    ranked: dict[str, tuple[ListSpec, list[Ranked]]] = {}
+    for spec in specs:
+        competing = candidates[(spec.kind, spec.window)].get(spec.section, {})
+        if spec.kind == "trending":
+            organic = top_trending(competing, listed[spec.window], eligible, config.list_depth)
+        else:
+            organic = top_articles(competing, eligible, config.list_depth)
+        pinned = [
+            (placement, _ranked(spec, placement.article_id, listed, scores)) for placement in pins.get(spec.key, [])
+        ]
+        ranked[spec.key] = (spec, place_pins(organic, pinned, config.list_depth))
 
     previous = published.get_lists(list(ranked))
-    cards = _cards(ranked.values(), entries, previous.values())
-    for list_key, (window_name, section, ranked_top) in ranked.items():
-        # the catalog index can briefly list an article whose item was just deleted: leave it out
-        top = [(article_id, views) for article_id, views in ranked_top if article_id in cards]
-        items = [
-            {"rank": rank, **cards[article_id], "views": views} for rank, (article_id, views) in enumerate(top, start=1)
-        ]
+    cards = _cards([item.article_id for _, top in ranked.values() for item in top], entries, previous.values())
+    for list_key, (spec, top) in ranked.items():
         old = previous.get(list_key)
+        previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
+        # the catalog index can briefly list an article whose item was just deleted: leave it out
+        shown = [item for item in top if item.article_id in cards]
+        items = [
+            _list_item(rank, item, cards[item.article_id], previous_ranks.get(item.article_id))
+            for rank, item in enumerate(shown, start=1)
+        ]
         if old and old["items"] == items:
             report.lists_unchanged += 1
             continue
-        published.put_list(
-            KIND,
-            window_name,
-            section,
-            {
-                "kind": KIND,
-                "window": window_name,
-                "section": section,
-                "generated_at": iso(now),
-                "items": items,
-            },
-        )
+        document = {
+            "kind": spec.kind,
+            "window": spec.window,
+            "section": spec.section,
+            "generated_at": iso(now),
+            "items": items,
+        }
+        published.put_list(spec.kind, spec.window, spec.section, document)
         report.lists_written += 1
-    return sorted(key for key, (_, _, top) in ranked.items() if top)
+    return sorted(key for key, (_, top) in ranked.items() if top)
 
 
-def _cards(ranked: Any, entries: dict[str, CatalogEntry], previous_lists: Any) -> dict[str, dict[str, Any]]:
+def _trending_parameters(config: Settings) -> TrendingParameters:
+    return TrendingParameters(config.trending_half_life_hours, config.trending_prior_views, config.trending_min_views)
+
+
+def _ranked(
+    spec: ListSpec,
+    article_id: str,
+    listed: dict[WindowName, dict[str, int]],
+    scores: dict[WindowName, dict[str, float]],
+) -> Ranked:
+    """A pinned article's entry: its real views (and score), whatever they are."""
+    views = listed[spec.window].get(article_id, 0)
+    if spec.kind == "trending":
+        return Ranked(article_id, views, scores[spec.window].get(article_id, 0.0))
+    return Ranked(article_id, views)
+
+
+def _list_item(rank: int, item: Ranked, card: dict[str, Any], previous_rank: int | None) -> dict[str, Any]:
+    listed: dict[str, Any] = {"rank": rank, **card, "views": item.views}
+    if item.score is not None:
+        listed["score"] = item.score
+    listed["previous_rank"] = previous_rank
+    return listed
+
+
+def _cards(wanted_ids: list[str], entries: dict[str, CatalogEntry], previous_lists: Any) -> dict[str, dict[str, Any]]:
     """The catalog fields each listed article shows, reusing the published ones whose version is current."""
-    wanted = {article_id for _, _, top in ranked for article_id, _ in top}
+    wanted = set(wanted_ids)
     cards: dict[str, dict[str, Any]] = {}
     for document in previous_lists:
         for item in document["items"]:
             article_id = item["article_id"]
-            card = {k: v for k, v in item.items() if k not in ("rank", "views")}
+            card = {name: item.get(name) for name in CARD_FIELDS}
             # a published card is current when it hashes to the catalog's version of the article
-            if article_id in wanted and catalog_version(card) == entries[article_id].version:
+            if article_id in wanted and article_id in entries and catalog_version(card) == entries[article_id].version:
                 cards[article_id] = card
     missing = wanted - cards.keys()
     for article_id, article in catalog.get_articles(sorted(missing)).items():
@@ -320,22 +410,15 @@ def _cards(ranked: Any, entries: dict[str, CatalogEntry], previous_lists: Any) -
 
 
 def _card(article: Article) -> dict[str, Any]:
-    return {
-        "article_id": article.article_id,
-        "title": article.title,
-        "url": article.url,
-        "section": article.section,
-        "published_at": article.published_at,
-        "thumbnail_url": article.thumbnail_url,
-        "summary": article.summary,
-    }
+    return {name: getattr(article, name) for name in CARD_FIELDS}
 
 
 def _publish_counts(totals: dict[str, dict[str, int]], state: RunState, report: RunReport) -> dict[str, str]:
     chunks: dict[int, dict[str, list[int]]] = {chunk: {} for chunk in range(keys.COUNT_CHUNKS)}
-    for article_id in totals["7d"].keys() | totals["24h"].keys() | totals["1h"].keys():
+    counted = {name: article_totals(totals[name]) for name in WINDOWS}
+    for article_id in counted["7d"].keys() | counted["24h"].keys() | counted["1h"].keys():
         chunks[keys.stable_bucket(article_id, keys.COUNT_CHUNKS)][article_id] = [
-            totals[name].get(article_id, 0) for name in WINDOWS
+            counted[name].get(article_id, 0) for name in WINDOWS
         ]
     hashes: dict[str, str] = {}
     for chunk, counts in chunks.items():

@@ -61,10 +61,11 @@ def record_views(
         result.ignored = len(views)
         return result
     config = settings()
-    salt = salt_for_day(day_of(now), now)
+    slot = slot_start(now, config.slot_seconds)
+    # the salt's day is the slot's day in the site's zone, so a visitor's hash never changes inside a slot
+    salt = salt_for_day(day_of(slot, config.zone), now)
     visitor = visitor_hash(salt, reader.client_ip, reader.user_agent)
     address = address_hash(salt, reader.client_ip)
-    slot = slot_start(now, config.slot_seconds)
     received_ms = int(now * 1000)
     expires_at = int(now) + config.retention_days * 86400
     recorded = [
