@@ -9,10 +9,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
 DEFAULT_URL = "http://127.0.0.1:3000"
+EDITORIAL_PATH = "/v1/editorial"
 _EXECUTE_API_HOST = re.compile(r"[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
 
 
@@ -112,8 +113,33 @@ class ApiClient:
     def put_json(self, path: str, document: Any) -> ApiResponse:
         return self.request("PUT", path, body=_json_bytes(document), headers=_json_headers(None))
 
+    def delete(self, path: str) -> ApiResponse:
+        return self.request("DELETE", path)
+
     def put_article(self, article_id: str, body: Mapping[str, Any]) -> ApiResponse:
         return self.put_json(f"/v1/articles/{quote(article_id, safe='')}", dict(body))
+
+    # Editorial controls (IAM-authorised in AWS, like the catalog's PUT and DELETE)
+
+    def editorial(self) -> ApiResponse:
+        return self.get(EDITORIAL_PATH)
+
+    def put_exclusion(self, article_id: str, body: Mapping[str, Any]) -> ApiResponse:
+        return self.put_json(editorial_path("exclusions", article_id), dict(body))
+
+    def delete_exclusion(self, article_id: str) -> ApiResponse:
+        return self.delete(editorial_path("exclusions", article_id))
+
+    def put_pin(self, article_id: str, body: Mapping[str, Any]) -> ApiResponse:
+        return self.put_json(editorial_path("pins", article_id), dict(body))
+
+    def delete_pin(self, article_id: str) -> ApiResponse:
+        return self.delete(editorial_path("pins", article_id))
+
+
+def editorial_path(control: Literal["exclusions", "pins"], article_id: str) -> str:
+    """``/v1/editorial/{control}/{article_id}``, the id percent-encoded as one path segment."""
+    return f"{EDITORIAL_PATH}/{control}/{quote(article_id, safe='')}"
 
 
 def _json_bytes(document: Any) -> bytes:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from mostread_dev.api_client import DEFAULT_URL, ApiClient, ApiResponse, ApiUnavailable, SigV4Signer, region_of_url
 from mostread_dev.catalog_file import CatalogFileError, read_catalog_file
 from mostread_dev.demo_site import CATALOG_FILE
-from mostread_dev.render import catalog_failures_table, ranking_table, run_report_table, tally_table
+from mostread_dev.render import (
+    catalog_failures_table,
+    exclusions_table,
+    list_name,
+    pins_table,
+    ranking_table,
+    run_report_table,
+    tally_table,
+)
 from mostread_dev.stack import DevOptions, run_dev
 from mostread_dev.traffic import SyntheticReaders, new_seed, run_traffic
 
@@ -26,6 +37,12 @@ app = typer.Typer(
 )
 catalog_app = typer.Typer(help="The article catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+editorial_app = typer.Typer(
+    help="Editorial controls: keep articles out of every list (exclusions) or hold them at a position in one list "
+    "(pins). Each takes effect at the next ranking run and expires on its own. A deployed API requires --sigv4.",
+    no_args_is_help=True,
+)
+app.add_typer(editorial_app, name="editorial")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,6 +51,54 @@ console = Console()
 errors = Console(stderr=True)
 
 Url = Annotated[str, typer.Option("--url", help="Base URL of the API: `mostread dev`, or a deployed stack's ApiUrl.")]
+SigV4 = Annotated[bool, typer.Option("--sigv4", help="Sign with your AWS credentials (a deployed API requires IAM).")]
+ArticleId = Annotated[str, typer.Argument(help="The article's id, as in the catalog.")]
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+clock: Callable[[], datetime] = _local_now
+"""What `--for DURATION` counts from: now, in this machine's time zone. Tests replace it."""
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30m``, ``2h``, ``1h30m``, ``7d``, ``90s``: a positive duration."""
+    found = _DURATION.fullmatch(text.strip().lower())
+    if not found or not any(found.groups()):
+        raise ValueError(f"{text!r} is not a duration like 30m, 2h, 1h30m or 7d")
+    days, hours, minutes, seconds = (int(group or 0) for group in found.groups())
+    duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if duration <= timedelta(0):
+        raise ValueError("the duration must be longer than zero")
+    return duration
+
+
+def _duration_option(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until", metavar="ISO", help="Until this ISO-8601 time with offset, e.g. 2026-11-28T06:00:00+09:00."
+    ),
+]
+For = Annotated[
+    timedelta | None,
+    typer.Option(
+        "--for",
+        metavar="DURATION",
+        parser=_duration_option,
+        help="For this long from now, e.g. 30m, 2h, 1h30m, 7d (instead of --until).",
+    ),
+]
 
 
 @app.command()
@@ -68,7 +133,7 @@ def rank(url: Url = DEFAULT_URL) -> None:
 
     Pending stream records are delivered first, so every view recorded so far counts.
     """
-    response = _call(ApiClient(url, timeout=60).request, "POST", "/_local/rank")
+    response = _call(_client(url, timeout=60).request, "POST", "/_local/rank")
     _fail_unless(response, 200, "POST /_local/rank (only `mostread dev` has it)")
     console.print(run_report_table(response.json()))
 
@@ -84,9 +149,7 @@ def catalog_load(
         ),
     ],
     url: Url = DEFAULT_URL,
-    sigv4: Annotated[
-        bool, typer.Option("--sigv4", help="Sign with your AWS credentials (a deployed API requires IAM).")
-    ] = False,
+    sigv4: SigV4 = False,
 ) -> None:
     """Upsert every article of FILE with PUT /v1/articles/{id}.
 
@@ -97,8 +160,7 @@ def catalog_load(
     except CatalogFileError as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    signer = _call(SigV4Signer, region_of_url(url)) if sigv4 else None
-    client = ApiClient(url, signer=signer)
+    client = _client(url, sigv4=sigv4)
     failures: list[tuple[str, str]] = []
     with _progress() as progress:
         task = progress.add_task("PUT /v1/articles", total=len(entries))
@@ -147,7 +209,7 @@ def traffic(
     # A new seed by default: the same seed sends the same event ids again, which the API rightly calls duplicates.
     seed = new_seed() if seed is None else seed
     readers = SyntheticReaders(article_ids, seed=seed)
-    client = ApiClient(url)
+    client = _client(url)
     started = time.monotonic()
     with _progress() as progress:
         task = progress.add_task("POST /v1/views", total=max(1, round(rate * duration)))
@@ -168,16 +230,138 @@ def traffic(
 
 @app.command()
 def top(
+    kind: Annotated[str, typer.Option(help="most_read, or trending (HOT ISSUE: 1h and 24h only).")] = "most_read",
     window: Annotated[str, typer.Option(help="1h, 24h or 7d.")] = "24h",
     section: Annotated[str | None, typer.Option(help="A section id (default: all sections).")] = None,
     limit: Annotated[int, typer.Option(help="1 to 50.")] = 10,
     url: Url = DEFAULT_URL,
 ) -> None:
-    """Print a most-read list (GET /v1/rankings)."""
-    query = {"window": window, "limit": str(limit), **({"section": section} if section else {})}
-    response = _call(ApiClient(url).get, "/v1/rankings", query)
+    """Print a list (GET /v1/rankings) as a table.
+
+    Each item's movement since the previous ranking run: ▲n up, ▼n down, NEW (not in that list), – unchanged;
+    trending lists also show the score they are ordered by.
+    """
+    query = {"kind": kind, "window": window, "limit": str(limit), **({"section": section} if section else {})}
+    response = _call(_client(url).get, "/v1/rankings", query)
     _fail_unless(response, 200, "GET /v1/rankings")
     console.print(ranking_table(response.json()))
+
+
+@editorial_app.command("list")
+def editorial_list(url: Url = DEFAULT_URL, sigv4: SigV4 = False) -> None:
+    """Print the exclusions and pins in force (GET /v1/editorial); expired ones are not listed."""
+    response = _call(_client(url, sigv4=sigv4).editorial)
+    _fail_unless(response, 200, "GET /v1/editorial")
+    listing = response.json()
+    console.print(exclusions_table(listing.get("exclusions", [])))
+    console.print(pins_table(listing.get("pins", [])))
+
+
+@editorial_app.command("exclude")
+def editorial_exclude(
+    article_id: ArticleId,
+    until: Until = None,
+    for_: For = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, for the other editors (up to 500 characters), e.g. '법원 게재 금지'.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    sigv4: SigV4 = False,
+) -> None:
+    """Take ARTICLE_ID out of every list (PUT /v1/editorial/exclusions/{id}).
+
+    Until --until or for --for; without either, until `mostread editorial unexclude`. Replaces an earlier exclusion
+    of the same article; beats any pin. Takes effect at the next ranking run.
+    """
+    body = {"until": _until(until, for_, required=False), "reason": reason}
+    response = _call(_client(url, sigv4=sigv4).put_exclusion, article_id, body)
+    _fail_unless(response, 200, f"PUT /v1/editorial/exclusions/{article_id}")
+    stored = response.json()
+    ends = f"until {stored['until']}" if stored.get("until") else "until unexcluded"
+    why = f"; reason: {stored['reason']}" if stored.get("reason") else ""
+    _done(f"excluded {article_id} from every list {ends}{why} (from the next ranking run)")
+
+
+@editorial_app.command("unexclude")
+def editorial_unexclude(article_id: ArticleId, url: Url = DEFAULT_URL, sigv4: SigV4 = False) -> None:
+    """End the exclusion of ARTICLE_ID (DELETE /v1/editorial/exclusions/{id}); exit 1 if it has none.
+
+    The article returns to the lists it qualifies for at the next ranking run.
+    """
+    response = _call(_client(url, sigv4=sigv4).delete_exclusion, article_id)
+    _fail_unless(response, 204, f"DELETE /v1/editorial/exclusions/{article_id}")
+    _done(f"exclusion of {article_id} ended (from the next ranking run)")
+
+
+@editorial_app.command("pin")
+def editorial_pin(
+    article_id: ArticleId,
+    kind: Annotated[str, typer.Option(help="The list's kind: most_read or trending.")],
+    window: Annotated[str, typer.Option(help="The list's window: 1h, 24h or 7d (trending: 1h or 24h).")],
+    position: Annotated[int, typer.Option(help="1 to 50; the article stands last if the list is shorter.")],
+    section: Annotated[str | None, typer.Option(help="The list's section (default: the all-sections list).")] = None,
+    until: Until = None,
+    for_: For = None,
+    url: Url = DEFAULT_URL,
+    sigv4: SigV4 = False,
+) -> None:
+    """Hold ARTICLE_ID at --position in one list (PUT /v1/editorial/pins/{id}), the others moving down.
+
+    Needs --until or --for. One pin per article: a second pin replaces the first. An exclusion beats a pin.
+    Takes effect at the next ranking run.
+    """
+    body = {
+        "kind": kind,
+        "window": window,
+        "section": section,
+        "position": position,
+        "until": _until(until, for_, required=True),
+    }
+    response = _call(_client(url, sigv4=sigv4).put_pin, article_id, body)
+    _fail_unless(response, 200, f"PUT /v1/editorial/pins/{article_id}")
+    stored = response.json()
+    _done(
+        f"pinned {article_id} at position {stored['position']} of {list_name(stored)} until {stored['until']}"
+        " (from the next ranking run)"
+    )
+
+
+@editorial_app.command("unpin")
+def editorial_unpin(article_id: ArticleId, url: Url = DEFAULT_URL, sigv4: SigV4 = False) -> None:
+    """Remove the pin of ARTICLE_ID (DELETE /v1/editorial/pins/{id}); exit 1 if it has none.
+
+    The list returns to its own order at the next ranking run.
+    """
+    response = _call(_client(url, sigv4=sigv4).delete_pin, article_id)
+    _fail_unless(response, 204, f"DELETE /v1/editorial/pins/{article_id}")
+    _done(f"pin of {article_id} removed (from the next ranking run)")
+
+
+def _client(url: str, *, sigv4: bool = False, timeout: float = 10.0) -> ApiClient:
+    """The API client for ``--url`` (a usage error if it is no http(s) URL), signing when ``--sigv4``."""
+    signer = _call(SigV4Signer, region_of_url(url)) if sigv4 else None
+    try:
+        return ApiClient(url, signer=signer, timeout=timeout)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--url") from None
+
+
+def _until(until: str | None, duration: timedelta | None, *, required: bool) -> str | None:
+    """``--until`` as given, or ``--for`` as an ISO-8601 time with offset counted from ``clock()``."""
+    if until is not None and duration is not None:
+        raise typer.BadParameter("give --until or --for, not both", param_hint="'--until' / '--for'")
+    if duration is not None:
+        now = clock()
+        now = now if now.tzinfo is not None else now.astimezone()
+        return (now + duration).replace(microsecond=0).isoformat()
+    if until is None and required:
+        raise typer.BadParameter("give --until ISO or --for DURATION", param_hint="'--until' / '--for'")
+    return until
+
+
+def _done(message: str) -> None:
+    """One line of plain text (catalog text is never read as markup, nor wrapped)."""
+    console.print(Text(message), soft_wrap=True)
 
 
 def _call(action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -185,21 +369,28 @@ def _call(action: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     try:
         return action(*args, **kwargs)
     except ApiUnavailable as error:
-        errors.print(f"[red]{error}[/red]")
+        errors.print(Text(str(error), style="red"), soft_wrap=True)
         raise typer.Exit(2) from None
 
 
 def _fail_unless(response: ApiResponse, status: int, what: str) -> None:
     if response.status != status:
-        errors.print(f"[red]{what}: HTTP {response.status} {_reason(response)}[/red]")
+        errors.print(Text(f"{what}: HTTP {response.status} {_reason(response)}", style="red"), soft_wrap=True)
         raise typer.Exit(1)
 
 
 def _reason(response: ApiResponse) -> str:
+    """The contract's error as ``code (field): message``; otherwise what the body says (API Gateway's own
+    refusals, e.g. an IAM 403, are ``{"message": ...}``)."""
+    raw = response.body[:300].decode(errors="replace")
     try:
-        error = (response.json() or {}).get("error") or {}
+        document = response.json()
     except ValueError:
-        return response.body[:200].decode(errors="replace")
+        return raw
+    error = document.get("error") if isinstance(document, dict) else None
+    if not isinstance(error, dict):
+        message = document.get("message") if isinstance(document, dict) else None
+        return str(message) if message else raw
     field = f" ({error['field']})" if error.get("field") else ""
     return f"{error.get('code', response.status)}{field}: {error.get('message', '')}"
 

@@ -17,8 +17,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -169,11 +171,21 @@ class Api:
         return response.json()["views"]
 
 
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def article_body(title: str, section: str, published_at: str = "2026-11-27T08:00:00+09:00", **extra: Any) -> dict:
+def hours_ago(hours: float) -> str:
+    """A publication time relative to the real clock (the dev server's), in Seoul time: lists only take
+    articles younger than MaxArticleAgeDays, so fixed dates would age out of them."""
+    return (datetime.now(SEOUL) - timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def article_body(title: str, section: str, published_at: str | None = None, **extra: Any) -> dict:
+    published_at = published_at or hours_ago(13)
     return {
         "title": title,
         "url": "https://news.example.kr/articles/1",
@@ -192,7 +204,8 @@ def avoid_dedupe_slot_boundary(slot_seconds: int = 1800, margin: float = 3.0) ->
 
 @contextmanager
 def running_dev_server(tmp_dir: Path, label: str) -> Iterator[DevServer]:
-    """`mostread dev --no-demo` on DynamoDB Local for a test session (rankings only on request), stopped with SIGINT."""
+    """`mostread dev --no-demo` on DynamoDB Local for a test session (rankings only on request, after the scheduler's
+    first run), stopped with SIGINT."""
     require_dynamodb_local()
     server = start_dev(
         "--no-demo",
@@ -204,6 +217,11 @@ def running_dev_server(tmp_dir: Path, label: str) -> Iterator[DevServer]:
         tmp_dir=tmp_dir,
     )
     startup_times[f"{label}: ready line after"] = server.startup_seconds
+    # the scheduler's first run comes a second after start; let it pass, so that no test sees a run it did
+    # not ask for (the next one is an hour away)
+    deadline = time.monotonic() + 30
+    while server.status().get("last_run") is None and time.monotonic() < deadline:
+        time.sleep(0.2)
     try:
         yield server
     finally:

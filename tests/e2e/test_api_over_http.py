@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.support import CHROME, Api, DevServer, article_body, avoid_dedupe_slot_boundary, unique
+from tests.e2e.support import CHROME, Api, DevServer, article_body, avoid_dedupe_slot_boundary, hours_ago, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,8 @@ def test_startup_time(dev_server: DevServer) -> None:
 def test_views_single_batch_and_beacon_are_ranked(api: Api) -> None:
     section = unique("e2e").replace("-", "")
     older, middle, newer = unique("a"), unique("b"), unique("c")
-    for article_id, published in ((older, "05:00"), (middle, "06:00"), (newer, "07:00")):
-        body = article_body(f"기사 {article_id}", section, f"2026-11-27T{published}:00+09:00")
+    for article_id, hours in ((older, 3), (middle, 2), (newer, 1)):
+        body = article_body(f"기사 {article_id}", section, hours_ago(hours))
         assert api.put_article(article_id, body).status_code == 200
 
     for visitor in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):

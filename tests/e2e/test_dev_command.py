@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,57 @@ def test_commands_report_an_unreachable_api(tmp_path: Path) -> None:
     result = mostread("top", "--url", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 2
     assert "refused" in result.stderr.lower()
+
+
+def test_editorial_exclude_and_pin_through_the_cli(dev_server: DevServer) -> None:
+    url = dev_server.base_url
+    api = Api(url)
+    section = unique("ed").replace("-", "")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    excluded, pinned, other = (unique(name) for name in ("edx", "edp", "edo"))
+    for article_id in (excluded, pinned, other):
+        assert api.put_article(article_id, article_body(f"편집 기사 {article_id}", section, now)).status_code == 200
+    for visitor, article_id in [("198.51.100.71", excluded), ("198.51.100.72", excluded), ("198.51.100.73", other)]:
+        assert api.view({"article_id": article_id}, visitor=visitor).json()["accepted"] == 1
+    reason = "[속보] 법원 게재 금지 가처분 「서울」"
+
+    excluding = mostread("editorial", "exclude", excluded, "--for", "2h", "--reason", reason, "--url", url)
+    assert excluding.returncode == 0, excluding.stderr
+    assert reason in excluding.stdout
+    pin = ["--kind", "most_read", "--window", "1h", "--section", section, "--position", "1", "--for", "30m"]
+    pinning = mostread("editorial", "pin", pinned, *pin, "--url", url)
+    assert pinning.returncode == 0, pinning.stderr
+
+    listing = api.request("GET", "/v1/editorial").json()
+    exclusion = next(entry for entry in listing["exclusions"] if entry["article_id"] == excluded)
+    assert exclusion["reason"] == reason
+    until = datetime.fromisoformat(exclusion["until"]) - datetime.now(UTC)
+    assert timedelta(hours=1, minutes=58) < until <= timedelta(hours=2)
+    stored_pin = next(entry for entry in listing["pins"] if entry["article_id"] == pinned)
+    assert {key: stored_pin[key] for key in ("kind", "window", "section", "position")} == {
+        "kind": "most_read",
+        "window": "1h",
+        "section": section,
+        "position": 1,
+    }
+    listed = mostread("editorial", "list", "--url", url)
+    assert listed.returncode == 0, listed.stderr
+    assert excluded in listed.stdout and pinned in listed.stdout and reason in listed.stdout
+
+    assert mostread("rank", "--url", url).returncode == 0
+    top = mostread("top", "--window", "1h", "--section", section, "--url", url)
+    assert top.returncode == 0, top.stderr
+    assert [item["article_id"] for item in api.rankings(window="1h", section=section)["items"]] == [pinned, other]
+    assert f"편집 기사 {pinned}" in top.stdout and f"편집 기사 {excluded}" not in top.stdout
+    trending = mostread("top", "--kind", "trending", "--window", "1h", "--section", section, "--url", url)
+    assert trending.returncode == 0, trending.stderr
+    assert "score" in trending.stdout
+
+    assert mostread("editorial", "unexclude", excluded, "--url", url).returncode == 0
+    assert mostread("editorial", "unpin", pinned, "--url", url).returncode == 0
+    listing = api.request("GET", "/v1/editorial").json()
+    assert excluded not in {entry["article_id"] for entry in listing["exclusions"]}
+    assert pinned not in {entry["article_id"] for entry in listing["pins"]}
+    again = mostread("editorial", "unpin", pinned, "--url", url)
+    assert again.returncode == 1
+    assert "not_found" in again.stderr
