@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mostread import keys
+from mostread.services import reading
 
 from benchmarks import seed
 from benchmarks.common import DynamoDBLocal, table_spec
 from benchmarks.fakes import FakeDynamoDB
 from benchmarks.meter import FAMILY_NAMES, Meter, family, index_specs
 from benchmarks.report import Section, Table
-from benchmarks.sim import INGEST, RANKING, TRACKER, Pipeline
+from benchmarks.sim import INGEST, RANKING, TRACKER, WIDGET, Pipeline
 from benchmarks.workload import Traffic, make_catalog
 
 TITLE = "3. DynamoDB units per counted view"
@@ -27,7 +28,8 @@ RUN_TIMEOUT = 55.0  # RankFunction's Timeout in template.yaml
 WRITE_TARGET = 1.5
 RANKING_READ_TARGET = 0.5
 SLOT = 1800
-SPECIAL_MINUTES = (0, 1, 2, 30, 31, 32)  # runs that re-read or seal the previous slot, or move the bases on
+SPECIAL_MINUTES = (0, 1, 2, 30, 31, 32)
+WIDGET_LIMITS = (10, 50)  # runs that re-read or seal the previous slot, or move the bases on
 
 Vector = dict[tuple[str, str], float]  # ("write" | "read", key family) -> units
 
@@ -86,6 +88,8 @@ class Result:
     ingest_batches: int = 0
     unmetered: dict[tuple[str, str], int] = field(default_factory=dict)
     refused: int = 0
+    # (cold | warm container, limit) -> (items served, RCU)
+    widget_reads: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
     seconds: float = 0.0
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
@@ -219,6 +223,13 @@ def _simulate(pipeline: Pipeline, scenario: Scenario, result: Result) -> None:
             lap("tracker")
             result.ingest_batches += len(pipeline.ingest(pipeline.stream_records()))
             lap("stream and ingest")
+    now = hour + max(max(scenario.runs) + 1, scenario.view_minutes) * 60
+    for limit in WIDGET_LIMITS:
+        for state in ("cold", "warm"):  # a new container fetches every card; a warm one has them for a minute
+            if state == "cold":
+                reading._cards.clear()
+            served = pipeline.widget_read(limit, now, f"{state}{limit}")
+            result.widget_reads[(state, limit)] = (served, _kind(_vector(meter, WIDGET, [f"{state}{limit}"]), "read"))
     result.counted = traffic.counted - counted_from
     result.views = traffic.generated - generated_from
     result.tracker = _vector(meter, TRACKER)
@@ -444,6 +455,17 @@ def _findings(results: list[Result]) -> list[str]:
             f"carries a new event id, so it is recorded and only dropped at counting). Publishing lists and counts "
             f"costs {publish:,.0f} WCU per minute whatever the traffic "
             f"({publish * 60 / result.counted_per_hour:.3f} per counted view at this rate)."
+        )
+    for result in results:
+        reads = ", ".join(
+            f"{rcu:.1f} RCU {state} at limit {limit} ({served} items)"
+            for (state, limit), (served, rcu) in result.widget_reads.items()
+        )
+        findings.append(
+            f"{result.scenario.label}: one widget read (`GET /v1/rankings`, the all-sections 24h list: the list item, "
+            f"plus one BatchGetItem of the cards a container has not fetched in the last minute) costs {reads}; not "
+            "in the totals above, because how many reads reach DynamoDB depends on the CDN or browser cache in front "
+            "(max-age 30 s)."
         )
     for result in results:
         slowest = max(result.runs.values(), key=lambda record: record.seconds)

@@ -26,7 +26,19 @@ READ_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 CAPACITY_OPERATIONS = READ_OPERATIONS | WRITE_OPERATIONS
 
-FAMILIES = ("view#", "salt#", "log#", "slots", "sum#", "base#", "list#", "counts#", "article#", "state#")
+FAMILIES = (
+    "view#",
+    "salt#",
+    "log#",
+    "slots",
+    "sum#",
+    "base#",
+    "list#",
+    "counts#",
+    "article#",
+    "state#",
+    "editorial",
+)
 INDEX_PREFIX = "gsi:"  # keys of index partitions: gsi:<index name>:<partition value>
 FAMILY_NAMES = {
     "view#": "view records (view#)",
@@ -39,6 +51,7 @@ FAMILY_NAMES = {
     "counts#": "per-article counts (counts#)",
     "article#": "catalog items (article#)",
     "state#": "run state (state#)",
+    "editorial": "editorial controls (editorial)",
     "gsi:catalog": "catalog index (GSI catalog)",
 }
 

@@ -21,9 +21,10 @@ from mostread import observability
 from mostread.config import settings
 from mostread.dal import client as dal_client
 from mostread.dal import salts
-from mostread.models import ViewIn
+from mostread.models import RankingQuery, ViewIn
 from mostread.services import ranking_run
 from mostread.services.ranking_run import RunReport
+from mostread.services.reading import ranking_page
 from mostread.services.tracking import Reader, record_views
 from mostread.timebuckets import day_of
 from mostread_dev.template import load_template
@@ -35,6 +36,7 @@ from benchmarks.meter import Meter, index_specs
 from benchmarks.seed import load_into
 from benchmarks.workload import Delivery, PlannedView, StreamImages, lambda_batches
 
+WIDGET = "widget read"
 TRACKER = "tracker"
 INGEST = "ingest"
 RANKING = "ranking"
@@ -161,6 +163,11 @@ class Pipeline:
             return []
         images = self.images(views[0].t)
         return self.ingest([images.record(view) for view in views if not view.bot], seeding=seeding)
+
+    def widget_read(self, limit: int, now: float, part: str) -> int:
+        """What ``GET /v1/rankings`` reads for the all-sections 24h list at ``limit``; returns the items served."""
+        with self.meter.scope(WIDGET, part):
+            return len(ranking_page(RankingQuery(limit=limit), now)["items"])
 
     def rank(self, now: float, part: str = "") -> RunReport:
         """The scheduled ranking function, invoked at ``now``."""

@@ -38,6 +38,27 @@ SECTIONS = ("politics", "economy", "society", "world", "culture", "sports", "tec
 
 # --- the catalog ------------------------------------------------------------------------------------------
 
+# Real headlines and excerpts differ from article to article, so they compress far less than one repeated
+# template would: each article's text is its own seeded draw of words (titles of about 35 characters,
+# summaries of about 130, both in the range of Korean news sites).
+_VOCABULARY = (
+    "정부 국회 대통령 여당 야당 예산안 처리 합의 지연 서울시 부산 대구 인천 광주 대전 울산 세종 경기도 강원 "
+    "제주 첫눈 한파 폭설 미세먼지 경보 주의보 발령 기온 영하 출근길 지하철 버스 파업 협상 타결 노조 임금 "
+    "반도체 수출 증가 감소 금리 인상 동결 한국은행 물가 상승률 환율 코스피 코스닥 외국인 매수 매도 실적 "
+    "발표 분기 영업이익 적자 흑자 전환 기업 투자 확대 일자리 청년 고용 지표 개선 악화 부동산 아파트 전세 "
+    "월세 거래 급감 규제 완화 교육부 수능 성적 입시 대학 학생 교사 학부모 병원 의료 응급실 의사 환자 백신 "
+    "독감 유행 확산 방역 당국 경찰 검찰 수사 기소 재판 판결 항소 대법원 선고 사고 화재 교통 부상 사망 구조 "
+    "소방 축구 야구 농구 배구 대표팀 감독 선수 우승 결승 승리 패배 경기 시즌 영화 드라마 가수 공연 전시 "
+    "축제 관광객 방문 기록 역대 최대 최저 처음 전망 분석 우려 기대 논란 해명 사과 발언 비판 지지율 조사 "
+    "결과 공개 추진 검토 도입 시행 연기 취소 확정 인공지능 스타트업 플랫폼 개인정보 유출 해킹 보안"
+)
+_WORDS = tuple(_VOCABULARY.split())
+
+
+def _korean_text(article_id: str, field: str, words: int) -> str:
+    rng = random.Random(f"{article_id}:{field}")
+    return " ".join(rng.choice(_WORDS) for _ in range(words))
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogArticle:
@@ -51,7 +72,7 @@ class CatalogArticle:
 
     @property
     def title(self) -> str:
-        return f"{self.section.title()} 속보: 오늘의 주요 뉴스와 분석, 기사 번호 {self.article_id}"
+        return _korean_text(self.article_id, "title", 11)
 
     @property
     def url(self) -> str:
@@ -59,10 +80,7 @@ class CatalogArticle:
 
     @property
     def summary(self) -> str:
-        return (
-            f"{self.section} 섹션의 기사 {self.article_id} 요약입니다. 위젯이 제목 아래에 보여 주는 짧은 발췌문으로, "
-            "독자가 기사를 고를 수 있도록 핵심 내용을 두세 문장으로 전합니다."
-        )
+        return _korean_text(self.article_id, "summary", 34)
 
     @property
     def thumbnail_url(self) -> str:

@@ -25,10 +25,11 @@ def clear_mostread_caches() -> None:
         if cached is not None and hasattr(cached, "cache_clear"):
             cached.cache_clear()
     from mostread.dal import salts
-    from mostread.services import ingest
+    from mostread.services import ingest, reading
 
     salts._cache.clear()
     ingest._marked_here.clear()
+    reading._cards.clear()
 
 
 @pytest.fixture(scope="session")

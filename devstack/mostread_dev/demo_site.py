@@ -4,7 +4,8 @@ Every page is an article page of one template, as on a Korean regional news port
 (the newest article of the demo catalog), ``/articles/<id>`` any other article of the catalog, and an id outside
 it gets a "not found" page in the same frame (the HTTP server answers whatever ``render_page`` returns with 200).
 An article page carries the tracker with its article id; every page has, in its sidebar, the widget for
-"많이 본 뉴스" (all sections, last 24 h) and a second one for the 지역 section. Both scripts come from the API's
+"많이 본 뉴스" (all sections, last 24 h), the "HOT ISSUE" block (trending, last hour) and a list for the 지역
+section, each with the widget's rank-movement markers (▲ / ▼ / NEW). Both scripts come from the API's
 own assets route, as a real site embeds them, and read the API base from ``window.mostreadConfig`` (the page's
 own origin). The page's CSS and logo are in ``static/`` (served at ``/static/<file>``); nothing is loaded from
 anywhere else. The catalog is data: everything shown from it is escaped.
@@ -33,6 +34,8 @@ SECTION_NAMES = {  # in the order of the section menu
 PAPER = "한빛일보"
 FRONT_PAGE_TITLE = "mostread demo"  # the <title> of `/`, which the server and e2e tests look for
 SIDEBAR_SECTION = "local"
+HOT_ISSUE_WINDOW = "1h"
+HOT_ISSUE_LIMIT = 5
 RELATED_ARTICLES = 4
 # Who signs each section's articles (invented, as is everything else about the paper).
 REPORTERS = {
@@ -73,6 +76,8 @@ def render_page(article_id: str | None) -> str:
         today=escape(_korean_date(datetime.now(KST))),
         nav=_section_menu(section),
         main=main,
+        hot_window=escape(HOT_ISSUE_WINDOW),
+        hot_limit=HOT_ISSUE_LIMIT,
         sidebar_section=escape(SIDEBAR_SECTION),
         sidebar_title=escape(f"{section_name(SIDEBAR_SECTION)} 많이 본 뉴스"),
     )
@@ -311,6 +316,8 @@ _PAGE = """<!doctype html>
 </main>
 <aside class="sidebar" aria-label="인기 기사">
 <div data-mostread-widget data-window="24h" data-limit="10" data-thumbnails="false"></div>
+<div data-mostread-widget data-kind="trending" data-window="{hot_window}" data-limit="{hot_limit}"
+     data-thumbnails="false"></div>
 <div data-mostread-widget data-window="24h" data-section="{sidebar_section}" data-limit="5"
      data-thumbnails="false" data-title="{sidebar_title}"></div>
 </aside>

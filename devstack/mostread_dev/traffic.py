@@ -6,12 +6,20 @@ way the tracker does; some are reloads (the same visitor and article again, a ne
 event id again, from another address), batches of several views, clicks from the widget itself
 (``ref=mostread``), and crawlers (Googlebot, Naver's Yeti, ...) that the API must ignore.
 
+With a ``Storyline`` (``mostread dev --demo``) popularity changes while the traffic runs, so that the trending
+("HOT ISSUE") lists differ from the most-read ones and the lists keep moving: an evergreen article is read the most,
+steadily; a breaking story takes off, faster and faster, without ever catching up with it; every other article's
+share drifts up and down. The clock is injected, so the same seed and the same clock readings send the same
+requests.
+
 ``SyntheticReaders`` only decides what to send (pure, unit tested); ``run_traffic`` sends it at a rate.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import random
 import string
 import threading
@@ -74,6 +82,32 @@ class TrafficMix:
 
 
 @dataclass(frozen=True)
+class Storyline:
+    """How popularity changes over time (seconds since the readers were created, on the injected clock).
+
+    - ``evergreen`` is read the most, at a steady rate: it leads the most-read lists.
+    - ``breaking`` takes off: its rate grows quadratically (accelerating) from ``surge_start`` to ``surge_peak``
+      times the evergreen's over ``surge_seconds``, then holds. It never has the most views, but its views are
+      new ones: it leads the trending lists.
+    - Every other article keeps its Zipf rate, times ``1 + drift_amplitude * sin(2 pi t / drift_seconds + phase)``
+      with a seeded phase of its own, so neighbours in the lists trade places now and then.
+    """
+
+    evergreen: str
+    breaking: str
+    surge_start: float = 0.15
+    surge_peak: float = 0.8
+    surge_seconds: float = 360.0
+    drift_amplitude: float = 0.35
+    drift_seconds: float = 900.0
+
+    def surge(self, elapsed: float) -> float:
+        """The breaking story's rate relative to the evergreen's, ``elapsed`` seconds in."""
+        progress = min(max(elapsed, 0.0) / self.surge_seconds, 1.0)
+        return self.surge_start + (self.surge_peak - self.surge_start) * progress**2
+
+
+@dataclass(frozen=True)
 class Visitor:
     ip: str
     user_agent: str
@@ -107,7 +141,15 @@ class SyntheticRequest:
 class SyntheticReaders:
     """An endless, seeded sequence of tracking requests for ``article_ids``."""
 
-    def __init__(self, article_ids: Sequence[str], seed: int = 0, mix: TrafficMix | None = None) -> None:
+    def __init__(
+        self,
+        article_ids: Sequence[str],
+        seed: int = 0,
+        mix: TrafficMix | None = None,
+        *,
+        storyline: Storyline | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not article_ids:
             raise ValueError("synthetic readers need at least one article id")
         self.mix = mix or TrafficMix()
@@ -115,8 +157,20 @@ class SyntheticReaders:
         # Popularity order is a seeded shuffle, so the most-read article is not simply the first in the file.
         self.by_popularity = list(dict.fromkeys(article_ids))
         self._random.shuffle(self.by_popularity)
-        weights = [1 / (rank**self.mix.zipf_exponent) for rank in range(1, len(self.by_popularity) + 1)]
-        self._cumulative = [sum(weights[: index + 1]) for index in range(len(weights))]
+        self.storyline = storyline
+        self._clock = clock
+        self._phases: list[float] = []
+        if storyline is not None:
+            missing = {storyline.evergreen, storyline.breaking} - set(self.by_popularity)
+            if missing or storyline.evergreen == storyline.breaking:
+                raise ValueError(f"the storyline needs two distinct articles of the list (missing: {sorted(missing)})")
+            self.by_popularity.remove(storyline.evergreen)
+            self.by_popularity.insert(0, storyline.evergreen)
+            self._phases = [self._random.uniform(0, 2 * math.pi) for _ in self.by_popularity]
+        self._zipf = [1 / (rank**self.mix.zipf_exponent) for rank in range(1, len(self.by_popularity) + 1)]
+        self._started = clock()
+        self._weights_second: int | None = None
+        self._cumulative = list(itertools.accumulate(self.weights_at(0.0).values()))
         self._recent_visitors: deque[Visitor] = deque(maxlen=500)
         self._recent_views: deque[tuple[Visitor, dict[str, Any]]] = deque(maxlen=200)
 
@@ -126,6 +180,22 @@ class SyntheticReaders:
 
     def take(self, count: int) -> list[SyntheticRequest]:
         return [self.next_request() for _ in range(count)]
+
+    def weights_at(self, elapsed: float) -> dict[str, float]:
+        """Each article's relative rate ``elapsed`` seconds in, in popularity order (fixed without a storyline)."""
+        story = self.storyline
+        if story is None:
+            return dict(zip(self.by_popularity, self._zipf, strict=True))
+        weights: dict[str, float] = {}
+        for article_id, base, phase in zip(self.by_popularity, self._zipf, self._phases, strict=True):
+            if article_id == story.evergreen:
+                weights[article_id] = base
+            elif article_id == story.breaking:
+                weights[article_id] = self._zipf[0] * story.surge(elapsed)
+            else:
+                wave = math.sin(2 * math.pi * elapsed / story.drift_seconds + phase)
+                weights[article_id] = base * (1 + story.drift_amplitude * wave)
+        return weights
 
     def next_request(self) -> SyntheticRequest:
         roll = self._random.random()
@@ -177,6 +247,11 @@ class SyntheticReaders:
     # -- parts ---------------------------------------------------------------------------------------------
 
     def _article(self) -> str:
+        if self.storyline is not None:
+            second = int(self._clock() - self._started)  # rates are recomputed once per second of the clock
+            if second != self._weights_second:
+                self._weights_second = second
+                self._cumulative = list(itertools.accumulate(self.weights_at(second).values()))
         return self._random.choices(self.by_popularity, cum_weights=self._cumulative)[0]
 
     def _view(self, article_id: str) -> dict[str, Any]:

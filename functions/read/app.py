@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread import http
+from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.errors import ClientError, NotFound
 from mostread.models import RankingQuery, validate
@@ -20,7 +21,7 @@ app = APIGatewayHttpResolver()
 @app.get("/v1/rankings")
 def rankings() -> Response[str]:
     query: RankingQuery = validate(RankingQuery, _known_parameters())
-    return _cacheable(reading.ranking_page(query))
+    return _cacheable(reading.ranking_page(query, system_clock()))
 
 
 @app.get("/v1/articles/<article_id>/views")

@@ -5,6 +5,7 @@ Imported as ``tests.browser.support`` by conftest.py and the tests alike.
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ BROWSER_MISSING = "BROWSER TESTS SKIPPED: Debian chromium not installed (apt-get
 # Views of the seeded catalog: the most read article gets TOP_VIEWS, the n-th about TOP_VIEWS / n ** ZIPF_EXPONENT.
 TOP_VIEWS = 80
 ZIPF_EXPONENT = 1.1
-ZIPF_SEED = 20261157  # a popularity order that puts 지역 articles in the top ten, so both lists look busy
+ZIPF_SEED = 20261223  # shuffles the sorted ids into an order with four 지역 articles in the top ten: busy lists
 BATCH = 25  # the API's largest batch
+LATE_ARTICLES = 3  # demo articles held back from the first views, to enter the lists later (NEW)
+_visitors = itertools.count()  # distinct readers for every view sent after the Zipf-shaped ones
 
 
 def find_chromium() -> str | None:
@@ -47,27 +50,60 @@ class Seeded:
     """The article `/` shows."""
     articles: dict[str, dict[str, Any]]
     """Article id -> its PUT body."""
+    late: list[str] = field(default_factory=list)
+    """Catalogued articles nobody has read yet; `stir` lets them enter the lists, one per call."""
 
 
-def send_zipf_views(api: Api, article_ids: list[str], seed: int = ZIPF_SEED) -> None:
-    """Distinct readers (one address each), so that the n-th most popular article (a seeded shuffle) has about
-    TOP_VIEWS / n ** ZIPF_EXPONENT views: reader k reads every article that more than k readers want."""
-    popularity = list(article_ids)
+def zipf_popularity(article_ids: list[str], seed: int = ZIPF_SEED) -> list[str]:
+    """The ids, most popular first: a seeded shuffle of the sorted ids (independent of the catalog's order)."""
+    popularity = sorted(article_ids)
     random.Random(seed).shuffle(popularity)
-    wanted = {
-        article_id: max(1, round(TOP_VIEWS / rank**ZIPF_EXPONENT)) for rank, article_id in enumerate(popularity, 1)
-    }
-    for reader in range(TOP_VIEWS):
-        read = [article_id for article_id in popularity if wanted[article_id] > reader]
+    return popularity
+
+
+def send_zipf_views(api: Api, popularity: list[str]) -> None:
+    """Distinct readers, so that the n-th article of ``popularity`` has about TOP_VIEWS / n ** ZIPF_EXPONENT views."""
+    send_views(
+        api,
+        {article_id: max(1, round(TOP_VIEWS / rank**ZIPF_EXPONENT)) for rank, article_id in enumerate(popularity, 1)},
+    )
+
+
+def send_views(api: Api, wanted: dict[str, int]) -> None:
+    """``wanted[article_id]`` more counted views of each article, from new readers (one address each, never seen
+    before): reader k reads, in batches, every article that more than k readers want."""
+    for reader in range(max(wanted.values(), default=0)):
+        number = next(_visitors)
+        read = [article_id for article_id, count in wanted.items() if count > reader]
         for start in range(0, len(read), BATCH):
             chunk = read[start : start + BATCH]
             response = api.view(
                 {"views": [{"article_id": article_id} for article_id in chunk]},
-                visitor=f"10.20.{reader // 250}.{reader % 250 + 1}",
+                visitor=f"10.{20 + number // 62500}.{number // 250 % 250}.{number % 250 + 1}",
                 content_type="text/plain",
             )
             assert response.status_code == 202, response.text
             assert response.json()["accepted"] == len(chunk), response.text
+
+
+def stir(api: Api, seeded: Seeded, breaking: str | None = None) -> None:
+    """Views that reorder the lists, then a ranking run, so that the widgets have ▲, ▼ and NEW to show: the 7th of
+    the 24 h most-read list climbs to 3rd or higher, and a held-back article (while one is left) enters at 5th or
+    higher; the articles they pass move down. With ``breaking`` (the newest article), that one surges to one view
+    short of the most read, as the demo's breaking story does: second in views, first in the trending list."""
+    items = api.rankings(window="24h", limit="10")["items"]
+    assert len(items) == 10, items
+    views = {item["article_id"]: item["views"] for item in items}
+    climber = items[6]
+    wanted = {climber["article_id"]: items[2]["views"] - climber["views"] + 1}
+    if seeded.late:
+        wanted[seeded.late.pop(0)] = items[4]["views"] + 1
+    if breaking is not None and breaking != items[0]["article_id"]:
+        missing = items[0]["views"] - 1 - views.get(breaking, api.views_of(breaking)["24h"])
+        if missing > 0:
+            wanted[breaking] = missing
+    send_views(api, wanted)
+    api.rank()
 
 
 @dataclass

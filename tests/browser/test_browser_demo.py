@@ -24,7 +24,7 @@ from mostread_dev.demo_site import demo_articles
 from mostread_dev.timefmt import KST, iso_kst
 from playwright.sync_api import Locator, Page, Response, Route, expect
 
-from tests.browser.support import Reader, Seeded
+from tests.browser.support import Reader, Seeded, stir
 from tests.e2e.support import Api, avoid_dedupe_slot_boundary, unique
 
 pytestmark = pytest.mark.browser
@@ -34,17 +34,22 @@ DEMO_PNG = ROOT / "docs" / "demo.png"
 SCREENSHOT = ROOT / "test-results" / "demo.png"
 EVENT_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 MAIN_LIST = {"window": "24h", "limit": "10"}
+HOT_LIST = {"kind": "trending", "window": "1h", "limit": "5"}
 SECTION_LIST = {"window": "24h", "section": "local", "limit": "5"}
+SIDEBAR = (MAIN_LIST, HOT_LIST, SECTION_LIST)  # the widgets of the demo page's sidebar, in page order
+MAIN, HOT, LOCAL = range(3)
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_SUMMARY = '<script>window.__pwned=2</script>요약 & "따옴표" </p>'
 FAILED_TEXT = "목록을 불러오지 못했습니다"
 # Adds a widget for one section to the sidebar after the page has loaded, as the widget's README documents.
-ADD_WIDGET = """section => {
+ADD_WIDGET = """({section, kind, lang, id}) => {
   const el = document.createElement("div");
-  el.id = "qa-widget";
+  el.id = id || "qa-widget";
   el.setAttribute("data-mostread-widget", "");
   el.setAttribute("data-section", section);
   el.setAttribute("data-summary", "true");
+  if (kind) el.setAttribute("data-kind", kind);
+  if (lang) el.setAttribute("data-lang", lang);
   document.querySelector("aside").appendChild(el);
   window.mostread.render(el);
 }"""
@@ -61,17 +66,42 @@ def is_beacon(response: Response) -> bool:
 
 
 def widget(page: Page, index: int) -> Locator:
-    """The index-th widget host of the page: 0 = 많이 본 뉴스, 1 = the 지역 list."""
+    """The index-th widget host of the page: MAIN = 많이 본 뉴스, HOT = HOT ISSUE, LOCAL = the 지역 list."""
     return page.locator("[data-mostread-widget]").nth(index)
 
 
 def open_front_page(reader: Reader, base_url: str) -> None:
-    """`/`, waiting for its beacon and for both widgets' lists."""
+    """`/`, waiting for its beacon and for every sidebar widget's list."""
     with reader.page.expect_response(is_beacon) as beacon:
         reader.page.goto(base_url + "/")
     assert beacon.value.status == 202
-    expect(widget(reader.page, 0).locator(".mr-item")).to_have_count(10)
-    expect(widget(reader.page, 1).locator(".mr-item")).to_have_count(5)
+    for index, query in enumerate(SIDEBAR):
+        expect(widget(reader.page, index).locator(".mr-item")).to_have_count(int(query["limit"]))
+
+
+def movement(item: dict[str, Any], lang: str = "ko") -> tuple[str, str, str]:
+    """What the widget shows for an item's previous_rank: (class, glyph, text alternative)."""
+    previous, rank = item["previous_rank"], item["rank"]
+    en = lang == "en"
+    if previous is None:
+        return "mr-new", "NEW", "new entry" if en else "새로 진입"
+    if previous > rank:
+        up = previous - rank
+        return "mr-up", f"▲{up}", f"up {up} place{'s' if up > 1 else ''}" if en else f"{up}계단 상승"
+    if previous < rank:
+        down = rank - previous
+        return "mr-down", f"▼{down}", f"down {down} place{'s' if down > 1 else ''}" if en else f"{down}계단 하락"
+    return "mr-same", "–", "no change" if en else "변동 없음"
+
+
+def expect_movements(box: Locator, items: list[dict[str, Any]], lang: str = "ko") -> None:
+    """The markers of the items with previous_rank, in order: glyph hidden from screen readers, text for them."""
+    shown = [movement(item, lang) for item in items if "previous_rank" in item]
+    expect(box.locator(".mr-move")).to_have_count(len(shown))
+    expect(box.locator(".mr-move > [aria-hidden='true']")).to_have_text([glyph for _, glyph, _ in shown])
+    expect(box.locator(".mr-move > .mr-sr")).to_have_text([said for _, _, said in shown])
+    classes = box.locator(".mr-move").evaluate_all("els => els.map(e => e.className)")
+    assert classes == [f"mr-move {cls}" for cls, _, _ in shown]
 
 
 def test_demo_page_loads_cleanly(new_reader: Callable[..., Reader], base_url: str, seeded: Seeded) -> None:
@@ -141,11 +171,12 @@ def test_tracker_counts_one_view_per_page_view(new_reader: Callable[..., Reader]
 def test_widgets_show_the_api_lists_in_order(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
     reader = new_reader()
     open_front_page(reader, base_url)
-    for index, query in ((0, MAIN_LIST), (1, SECTION_LIST)):
+    for index, query in enumerate(SIDEBAR):
         items = api.rankings(**query)["items"]
         assert len(items) == int(query["limit"])
         assert [item["rank"] for item in items] == list(range(1, len(items) + 1))
-        assert [item["views"] for item in items] == sorted((item["views"] for item in items), reverse=True)
+        order = "score" if query.get("kind") == "trending" else "views"
+        assert [item[order] for item in items] == sorted((item[order] for item in items), reverse=True)
         box = widget(reader.page, index)
         expect(box.locator(".mr-headline")).to_have_text([item["title"] for item in items])
         expect(box.locator(".mr-rank")).to_have_text([str(item["rank"]) for item in items])
@@ -153,6 +184,60 @@ def test_widgets_show_the_api_lists_in_order(new_reader: Callable[..., Reader], 
         hrefs = box.locator("a.mr-link").evaluate_all("links => links.map(link => link.href)")
         assert hrefs == [f"{item['url']}?mr_ref=mostread" for item in items]
     assert {item["section"] for item in api.rankings(**SECTION_LIST)["items"]} == {"local"}
+
+
+def test_hot_issue_block_shows_the_trending_list(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    response = api.rankings(**HOT_LIST)
+    items = response["items"]
+    assert response["kind"] == "trending"
+    assert all(isinstance(item["score"], int | float) for item in items)
+    box = widget(page, HOT)
+    region = page.get_by_role("region", name="HOT ISSUE", exact=True)
+    expect(region).to_have_count(1)
+    expect(box.locator(".mr-title")).to_have_text("HOT ISSUE")
+    expect(box.locator(".mr-headline")).to_have_text([item["title"] for item in items])
+    expect(box.locator(".mr-rank")).to_have_text([str(item["rank"]) for item in items])
+    expect(box.locator(".mr-views")).to_have_text([f"조회 {item['views']:,}" for item in items])
+    assert [item["article_id"] for item in items] != [
+        item["article_id"] for item in api.rankings(**{**MAIN_LIST, "limit": "5"})["items"]
+    ], "trending is its own list, not the top of most read"
+
+    # A click on the block reports the view as coming from the widget, as for the most-read list.
+    link = box.locator("a.mr-link").first
+    assert link.get_attribute("href") == f"{items[0]['url']}?mr_ref=mostread"
+    with page.expect_response(is_beacon) as answer:
+        link.click()
+    assert answer.value.status == 202
+    expect(page).to_have_url(items[0]["url"])
+    assert reader.beacons[-1]["article_id"] == items[0]["article_id"]
+    assert reader.beacons[-1]["ref"] == "mostread"
+    assert reader.page_errors == []
+
+
+def test_movement_markers_follow_previous_rank(
+    new_reader: Callable[..., Reader], api: Api, base_url: str, seeded: Seeded
+) -> None:
+    stir(api, seeded)  # a ranking run after views that reorder the lists
+    reader = new_reader()
+    page = reader.page
+    open_front_page(reader, base_url)
+    lists = {index: api.rankings(**query)["items"] for index, query in enumerate(SIDEBAR)}
+    for index, items in lists.items():
+        assert all("previous_rank" in item for item in items), items
+        box = widget(page, index)
+        expect(box.locator(".mr-headline")).to_have_text([item["title"] for item in items])
+        expect_movements(box, items)
+    shown = {movement(item)[0] for items in lists.values() for item in items}
+    assert {"mr-up", "mr-down", "mr-new"} <= shown, shown
+    # Screen readers get the words, never the glyphs; the words take no room on screen.
+    tree = widget(page, MAIN).aria_snapshot() + widget(page, HOT).aria_snapshot()
+    assert "▲" not in tree and "▼" not in tree and "NEW" not in tree
+    assert "계단" in tree
+    areas = page.locator(".mr-sr").evaluate_all("els => els.map(e => e.offsetWidth * e.offsetHeight)")
+    assert areas and all(area <= 1 for area in areas), "the text alternatives must be visually hidden"
 
 
 @pytest.fixture
@@ -175,14 +260,16 @@ def hostile_article(api: Api, base_url: str) -> Iterator[str]:
     api.rank()
 
 
+@pytest.mark.parametrize("kind", ["most_read", "trending"])
 def test_catalog_markup_is_shown_as_text(
-    new_reader: Callable[..., Reader], base_url: str, hostile_article: str
+    new_reader: Callable[..., Reader], base_url: str, hostile_article: str, kind: str
 ) -> None:
     reader = new_reader()
     page = reader.page
     open_front_page(reader, base_url)
-    page.evaluate(ADD_WIDGET, "qa-xss")
+    page.evaluate(ADD_WIDGET, {"section": "qa-xss", "kind": kind})
     box = page.locator("#qa-widget")
+    expect(box.locator(".mr-title")).to_have_text("HOT ISSUE" if kind == "trending" else "많이 본 뉴스")
     expect(box.locator(".mr-item")).to_have_count(1)
     assert box.locator(".mr-headline").text_content() == HOSTILE_TITLE
     assert box.locator(".mr-summary").text_content() == HOSTILE_SUMMARY
@@ -223,8 +310,9 @@ def test_clicking_an_entry_opens_the_article_and_reports_the_widget(
     # The same template: masthead, the article as the page's heading, the two widgets in the sidebar.
     expect(page.locator("h1")).to_have_text(item["title"])
     expect(page.locator("header.masthead")).to_be_visible()
-    expect(page.locator("aside [data-mostread-widget]")).to_have_count(2)
-    expect(widget(page, 0).locator(".mr-item")).to_have_count(10)
+    expect(page.locator("aside [data-mostread-widget]")).to_have_count(3)
+    for index, query in enumerate(SIDEBAR):
+        expect(widget(page, index).locator(".mr-item")).to_have_count(int(query["limit"]))
 
     api.rank()
     assert api.views_of(item["article_id"])["24h"] == before + 1
@@ -234,10 +322,10 @@ def test_widget_survives_the_api_being_down(new_reader: Callable[..., Reader], b
     reader = new_reader()
     page = reader.page
     open_front_page(reader, base_url)
-    box = widget(page, 0)
-    expect(box.locator(".mr-widget")).to_have_attribute("aria-busy", "false")
-    shown = box.locator(".mr-headline").all_text_contents()
-    section_shown = widget(page, 1).locator(".mr-headline").all_text_contents()
+    for index in range(len(SIDEBAR)):
+        expect(widget(page, index).locator(".mr-widget")).to_have_attribute("aria-busy", "false")
+    shown = [widget(page, index).locator(".mr-headline").all_text_contents() for index in range(len(SIDEBAR))]
+    moves = [widget(page, index).locator(".mr-move").all_text_contents() for index in range(len(SIDEBAR))]
 
     # A refresh answered with a server error keeps the list on screen.
     outage = {"how": "error"}
@@ -249,27 +337,33 @@ def test_widget_survives_the_api_being_down(new_reader: Callable[..., Reader], b
             route.abort()
 
     reader.context.route(lambda url: urlsplit(url).path == "/v1/rankings", api_down)
-    with page.expect_response(lambda response: urlsplit(response.url).path == "/v1/rankings") as failed:
-        box.evaluate("el => window.mostread.render(el)")
-    assert failed.value.status == 503
-    expect(box.locator(".mr-widget")).to_have_attribute("aria-busy", "false")
-    expect(box.locator(".mr-headline")).to_have_text(shown)
-    expect(box.locator(".mr-status")).to_have_text("")
+    for index in (MAIN, HOT):
+        box = widget(page, index)
+        with page.expect_response(lambda response: urlsplit(response.url).path == "/v1/rankings") as failed:
+            box.evaluate("el => window.mostread.render(el)")
+        assert failed.value.status == 503
+        assert f"kind={SIDEBAR[index].get('kind', 'most_read')}" in failed.value.url
+        expect(box.locator(".mr-widget")).to_have_attribute("aria-busy", "false")
+        expect(box.locator(".mr-headline")).to_have_text(shown[index])
+        expect(box.locator(".mr-move")).to_have_text(moves[index])
+        expect(box.locator(".mr-status")).to_have_text("")
 
     # A reload with the API unreachable: the last good lists come from sessionStorage and stay.
     outage["how"] = "unreachable"
     with page.expect_event("requestfailed", lambda request: urlsplit(request.url).path == "/v1/rankings"):
         page.reload()
-    for index, titles in ((0, shown), (1, section_shown)):
+    for index, titles in enumerate(shown):
         expect(widget(page, index).locator(".mr-widget")).to_have_attribute("aria-busy", "false")
         expect(widget(page, index).locator(".mr-headline")).to_have_text(titles)
+        expect(widget(page, index).locator(".mr-move")).to_have_text(moves[index])
         expect(widget(page, index).locator(".mr-status")).to_have_text("")
+    expect(widget(page, HOT).locator(".mr-title")).to_have_text("HOT ISSUE")
 
     # A first visit with the API unreachable says so, in Korean, and nothing throws.
     fresh = new_reader()
     fresh.context.route(lambda url: urlsplit(url).path == "/v1/rankings", lambda route: route.abort())
     fresh.page.goto(base_url + "/")
-    for index in (0, 1):
+    for index in range(len(SIDEBAR)):
         expect(widget(fresh.page, index).locator(".mr-status")).to_have_text(FAILED_TEXT)
         expect(widget(fresh.page, index).locator(".mr-item")).to_have_count(0)
         expect(widget(fresh.page, index).locator(".mr-title")).not_to_have_text("")
@@ -283,6 +377,7 @@ def test_keyboard_order_and_accessible_names(new_reader: Callable[..., Reader], 
     open_front_page(reader, base_url)
     lists = {
         "많이 본 뉴스": api.rankings(**MAIN_LIST)["items"],
+        "HOT ISSUE": api.rankings(**HOT_LIST)["items"],
         "지역 많이 본 뉴스": api.rankings(**SECTION_LIST)["items"],
     }
 
@@ -298,7 +393,7 @@ def test_keyboard_order_and_accessible_names(new_reader: Callable[..., Reader], 
         expect(heading).to_have_role("heading")
         expect(region.get_by_role("listitem")).to_have_count(len(items))
         expect(region.get_by_role("link")).to_have_count(len(items))
-        for item in items:  # the link's name is the title alone: rank and views are not part of it
+        for item in items:  # the link's name is the title alone: rank, views and movement are not part of it
             expect(region.get_by_role("link", name=item["title"], exact=True)).to_have_count(1)
 
     # The skip link comes first and moves focus to the article.
@@ -320,43 +415,60 @@ def test_keyboard_order_and_accessible_names(new_reader: Callable[..., Reader], 
 
 
 def test_rank_movements_have_text_alternatives(new_reader: Callable[..., Reader], base_url: str) -> None:
-    """`previous_rank` comes with a later issue; the widget already shows it, so the list is served by a route."""
+    """Every marker, in Korean and English, from lists served by a route; an item of an older API without
+    previous_rank gets no marker."""
     items: list[dict[str, Any]] = [
         {"rank": rank, "article_id": f"news-100{rank}", "title": f"제목 {rank}", "section": "qa-move",
          "url": f"{base_url}/articles/news-100{rank}", "published_at": "2026-11-27T08:00:00+09:00",
-         "thumbnail_url": None, "summary": None, "views": 50 - rank, "previous_rank": previous}
-        for rank, previous in ((1, 3), (2, 1), (3, None), (4, 4))
+         "thumbnail_url": None, "summary": None, "views": 50 - rank, "score": 9.5 - rank, "previous_rank": previous}
+        for rank, previous in ((1, 3), (2, 1), (3, None), (4, 4), (5, 9), (6, 5))
     ]  # fmt: skip
-    body = {"kind": "most_read", "window": "24h", "section": "qa-move", "generated_at": "2026-11-27T09:00:00Z"}
+    del items[-1]["previous_rank"]
+
+    def serve(route: Route) -> None:
+        kind = "trending" if "kind=trending" in route.request.url else "most_read"
+        body = {"kind": kind, "window": "1h", "section": "qa-move", "generated_at": "2026-11-27T09:00:00Z"}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({**body, "items": items}))
+
     reader = new_reader()
-    reader.context.route(
-        lambda url: "section=qa-move" in url,
-        lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps({**body, "items": items})
-        ),
-    )
+    reader.context.route(lambda url: "section=qa-move" in url, serve)
     page = reader.page
     open_front_page(reader, base_url)
-    page.evaluate(ADD_WIDGET, "qa-move")
-    box = page.locator("#qa-widget")
-    expect(box.locator(".mr-move")).to_have_count(4)
-    expect(box.locator(".mr-move .mr-sr")).to_have_text(["2계단 상승", "1계단 하락", "새로 진입", "변동 없음"])
-    expect(box.locator(".mr-move > [aria-hidden='true']")).to_have_text(["▲2", "▼1", "NEW", "–"])
-    areas = box.locator(".mr-sr").evaluate_all("els => els.map(e => e.offsetWidth * e.offsetHeight)")
+    page.evaluate(ADD_WIDGET, {"section": "qa-move"})
+    page.evaluate(ADD_WIDGET, {"section": "qa-move", "kind": "trending", "lang": "en", "id": "qa-widget-en"})
+    korean, english = page.locator("#qa-widget"), page.locator("#qa-widget-en")
+    expect(korean.locator(".mr-item")).to_have_count(6)
+    expect(english.locator(".mr-item")).to_have_count(6)
+    expect_movements(korean, items)
+    expect_movements(english, items, "en")
+    expect(korean.locator(".mr-move .mr-sr")).to_have_text(
+        ["2계단 상승", "1계단 하락", "새로 진입", "변동 없음", "4계단 상승"]
+    )
+    expect(english.locator(".mr-move .mr-sr")).to_have_text(
+        ["up 2 places", "down 1 place", "new entry", "no change", "up 4 places"]
+    )
+    expect(english.locator(".mr-title")).to_have_text("HOT ISSUE")
+    expect(english.locator(".mr-views").first).to_have_text("49 views")
+    assert english.locator(".mr-item").last.locator(".mr-move").count() == 0
+    areas = page.locator(".mr-sr").evaluate_all("els => els.map(e => e.offsetWidth * e.offsetHeight)")
     assert all(area <= 1 for area in areas), "the text alternatives must be visually hidden"
-    tree = box.aria_snapshot()
-    assert "2계단 상승" in tree and "새로 진입" in tree
-    assert "▲2" not in tree and "NEW" not in tree
+    for box, said in ((korean, "새로 진입"), (english, "up 2 places")):
+        tree = box.aria_snapshot()
+        assert said in tree
+        assert "▲" not in tree and "▼" not in tree and "NEW" not in tree and "–" not in tree
+    assert reader.page_errors == []
 
 
-def test_demo_page_screenshot(new_reader: Callable[..., Reader], base_url: str) -> None:
+def test_demo_page_screenshot(new_reader: Callable[..., Reader], api: Api, base_url: str, seeded: Seeded) -> None:
     """The demo page at 1280 px with populated lists, saved under test-results/; with
     MOSTREAD_UPDATE_SCREENSHOT=1 (`make screenshot`) it replaces docs/demo.png, which README.md shows."""
     if shutil.which("fc-list") and not subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True).stdout:
         warnings.warn("no Korean font installed (fonts-noto-cjk): docs/demo.png shows boxes", stacklevel=1)
+    stir(api, seeded, breaking=seeded.lead_id)  # ▲, ▼ and NEW, and the lead story on top of HOT ISSUE
     reader = new_reader(width=1280, height=900)
     page = reader.page
     open_front_page(reader, base_url)
+    expect(widget(page, MAIN).locator(".mr-move")).to_have_count(10)
     page.evaluate("() => document.fonts.ready.then(() => true)")
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True, animations="disabled", caret="hide")

@@ -89,7 +89,9 @@ def test_the_read_function_cannot_write_and_the_tracker_cannot_read_the_catalog(
         for s in _statements("ReadFunction")
         for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
     }
-    assert read_actions == {"dynamodb:GetItem"}
+    assert read_actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem"}
+    assert _allowed("ReadFunction", "BatchGetItem", None, ["article#a1", "article#a2"])
+    assert not _allowed("ReadFunction", "BatchGetItem", None, ["article#a1", "view#e:x"])
     assert not _allowed("TrackFunction", "GetItem", None, ["article#a1"])
     assert not _allowed("TrackFunction", "PutItem", None, ["list#most_read#24h#*"])
     assert not _allowed("IngestFunction", "PutItem", None, ["view#e:x"])

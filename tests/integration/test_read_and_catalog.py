@@ -82,6 +82,7 @@ def test_catalog_changes_take_effect_at_the_next_run(service):
     service.run_ranking()
     assert [i["title"] for i in service.rankings()["items"]] == ["나중에 등록된 기사"]
     service.put_article("late-article", article(title="제목 수정"))
+    service.clock.advance(60)  # runs come a minute apart; cards shown are never older than that
     service.run_ranking()
     assert [i["title"] for i in service.rankings()["items"]] == ["제목 수정"]
     assert service.delete_article("late-article")["statusCode"] == 204
@@ -172,19 +173,33 @@ def test_unknown_route_has_the_error_body(service):
     assert json.loads(response["body"])["error"]["code"] == "not_found"
 
 
-def test_published_cards_are_reused_until_the_article_changes(service, monkeypatch):
+def test_lists_show_the_catalogs_current_cards_and_the_run_never_reads_them(service, monkeypatch):
     from mostread.dal import catalog as catalog_table
 
-    service.put_article("a1", article(title="처음 제목"))
-    service.view("a1", visitor=1)
-    service.run_ranking()
+    for article_id, title in (("a1", "처음 제목"), ("a2", "둘째 기사"), ("a3", "셋째 기사")):
+        service.put_article(article_id, article(title=title))
+    for visitor, article_id in enumerate(("a1", "a1", "a1", "a2", "a2", "a3")):
+        service.view(article_id, visitor=visitor)
     fetched: list[list[str]] = []
     real_get_articles = catalog_table.get_articles
-    monkeypatch.setattr(catalog_table, "get_articles", lambda ids: fetched.append(list(ids)) or real_get_articles(ids))
-    service.view("a1", visitor=2)
+
+    def counting_get_articles(ids):
+        fetched.append(list(ids))
+        return real_get_articles(fetched[-1])
+
+    monkeypatch.setattr(catalog_table, "get_articles", counting_get_articles)
     service.run_ranking()
-    assert fetched == [[]]  # the card came from the published list
+    assert fetched == []  # the run's writes carry ids and numbers, never titles or summaries
+
+    assert [i["title"] for i in service.rankings(limit="2")["items"]] == ["처음 제목", "둘째 기사"]
+    assert fetched == [["a1", "a2"]]  # one BatchGetItem, for the items asked for
+    assert [i["article_id"] for i in service.rankings(limit="3")["items"]] == ["a1", "a2", "a3"]
+    assert fetched[1:] == [["a3"]]  # a warm container keeps the cards it has
+
     service.put_article("a1", article(title="바뀐 제목"))
-    service.run_ranking()
-    assert fetched[-1] == ["a1"]
-    assert service.rankings()["items"][0]["title"] == "바뀐 제목"
+    service.delete_article("a2")
+    service.clock.advance(59)
+    assert service.rankings()["items"][0]["title"] == "처음 제목"
+    service.clock.advance(1)  # within a ranking interval: a correction shows and a deletion drops
+    page = service.rankings(limit="2")["items"]
+    assert [(i["rank"], i["article_id"], i["title"]) for i in page] == [(1, "a1", "바뀐 제목"), (2, "a3", "셋째 기사")]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from mostread_dev import demo_site
+from mostread_dev.demo import BREAKING_ARTICLE
 from mostread_dev.demo_site import demo_articles, render_page
 
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1"> & </title><script>alert(1)</script>'
@@ -84,6 +85,7 @@ def hostile_catalog(monkeypatch: pytest.MonkeyPatch) -> str:
 def test_the_front_page_is_the_lead_story_with_its_tracker() -> None:
     lead_id, lead = next(iter(demo_articles().items()))
     assert lead["published_at"] == max(entry["published_at"] for entry in demo_articles().values())
+    assert lead_id == BREAKING_ARTICLE  # the demo's breaking story leads the front page and HOT ISSUE
     page = Page(render_page(None))
     assert page.text("h1") == lead["title"]
     assert page.all("script", src="/v1/assets/tracker.v1.js")
@@ -117,19 +119,37 @@ def test_article_page_structure_and_widgets() -> None:
     assert page.all("main", id="content")
     skip = page.all("a", **{"class": "skip-link"})
     assert skip and skip[0]["href"] == "#content"
-    widgets = [attrs for tag, attrs in page.elements if tag == "div" and "data-mostread-widget" in attrs]
-    assert len(widgets) == 2
-    assert widgets[0]["data-window"] == "24h"
-    assert "data-section" not in widgets[0]
-    assert widgets[1]["data-section"] == "local"
-    assert widgets[1]["data-window"] == "24h"
-    assert widgets[1]["data-title"] == "지역 많이 본 뉴스"
+    widgets = widgets_of(page)
+    assert len(widgets) == 3
+    main, _hot, local = widgets  # the HOT ISSUE block: test_every_page_has_the_hot_issue_block
+    assert main["data-window"] == "24h"
+    assert "data-section" not in main
+    assert "data-kind" not in main  # most read, the widget's default
+    assert local["data-section"] == "local"
+    assert local["data-window"] == "24h"
+    assert local["data-title"] == "지역 많이 본 뉴스"
     assert page.all("script", src="/v1/assets/widget.v1.js", **{"async": None})
     # the section menu leads to each section's newest article; this article's section is marked
     current = [attrs for tag, attrs in page.elements if tag == "a" and "aria-current" in attrs]
     assert len(current) == 1
     menu_targets = re.findall(r'<li><a href="/articles/([^"]+)"', html.split('aria-label="분야별 뉴스"')[1])
     assert len(menu_targets) >= 6
+
+
+def widgets_of(page: Page) -> list[dict[str, str | None]]:
+    return [attrs for tag, attrs in page.elements if tag == "div" and "data-mostread-widget" in attrs]
+
+
+@pytest.mark.parametrize("article_id", [None, "news-1001", "not-in-catalog"])
+def test_every_page_has_the_hot_issue_block(article_id: str | None) -> None:
+    """The trending list of the last hour, between 많이 본 뉴스 and the 지역 list, with the widget's own heading."""
+    hot = widgets_of(Page(render_page(article_id)))[1]
+    assert hot["data-kind"] == "trending"
+    assert hot["data-window"] == "1h"  # trending has 1h and 24h; 7d would be a 400
+    assert hot["data-limit"] == "5"
+    assert "data-section" not in hot
+    assert "data-title" not in hot  # the widget's default heading for trending: HOT ISSUE
+    assert hot["data-thumbnails"] == "false"
 
 
 def test_the_page_loads_nothing_from_elsewhere() -> None:
@@ -175,7 +195,7 @@ def test_an_unknown_article_gets_a_not_found_page_without_tracker() -> None:
     assert not page.all("script", src="/v1/assets/tracker.v1.js")
     assert config_of(page) == {}
     assert page.all("meta", name="robots", content="noindex")
-    assert len([attrs for tag, attrs in page.elements if tag == "div" and "data-mostread-widget" in attrs]) == 2
+    assert len(widgets_of(page)) == 3
 
 
 def test_dates_are_shown_in_korean() -> None:

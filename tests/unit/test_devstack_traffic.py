@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import datetime, timedelta
+from itertools import pairwise
 
+import pytest
 from mostread.bots import is_crawler
 from mostread.models import EVENT_ID_PATTERN, MAX_BATCH, ViewBatchIn, ViewIn
-from mostread_dev.traffic import SyntheticReaders, TrafficMix
+from mostread_dev.demo import STORYLINE, demo_catalog, demo_readers
+from mostread_dev.timefmt import KST
+from mostread_dev.traffic import Storyline, SyntheticReaders, TrafficMix
 
 ARTICLES = [f"news-{n}" for n in range(1001, 1037)]
 
@@ -107,3 +112,138 @@ def test_every_body_is_valid_for_the_contract() -> None:
                 assert len(view["event_id"]) == 22
         assert request.headers["content-type"].split(";")[0] in ("application/json", "text/plain")
         assert request.headers["x-forwarded-for"].startswith("10.")
+
+
+# --- the demo's storyline: trending differs from most read, and the lists keep moving ----------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+STORY = Storyline(evergreen="news-1013", breaking="news-1014")
+
+
+def story_readers(seed: int = 5, story: Storyline = STORY) -> tuple[SyntheticReaders, FakeClock]:
+    clock = FakeClock()
+    return SyntheticReaders(ARTICLES, seed=seed, storyline=story, clock=clock), clock
+
+
+def views_between(
+    readers: SyntheticReaders, clock: FakeClock, start: float, end: float, rate: float = 20
+) -> Counter[str]:
+    """Views per article of the requests sent from ``start`` to ``end`` seconds in, ``rate`` per second."""
+    views: Counter[str] = Counter()
+    for index in range(round((end - start) * rate)):
+        clock.now = 1000.0 + start + index / rate
+        request = readers.next_request()
+        if request.kind != "bot":
+            views.update(view["article_id"] for view in request.views)
+    return views
+
+
+def test_the_breaking_story_surges_faster_and_faster_then_holds() -> None:
+    rates = [STORY.surge(second) for second in range(0, 361, 60)]
+    assert rates[0] == STORY.surge_start
+    assert rates[-1] == STORY.surge_peak == STORY.surge(3600)
+    steps = [later - earlier for earlier, later in pairwise(rates)]
+    assert all(later > earlier > 0 for earlier, later in pairwise(steps))  # accelerating
+    assert STORY.surge(-5) == STORY.surge_start
+    readers, _ = story_readers()
+    for second in (0, 60, 180, 360, 3600):
+        weights = readers.weights_at(second)
+        assert weights["news-1014"] == pytest.approx(weights["news-1013"] * STORY.surge(second))
+        assert max(weights, key=weights.__getitem__) == "news-1013"  # the evergreen always has the most
+
+
+def test_with_a_storyline_the_evergreen_leads_and_the_breaking_story_takes_off() -> None:
+    readers, clock = story_readers()
+    assert readers.by_popularity[0] == "news-1013"
+    first = views_between(readers, clock, 0, 60)
+    later = views_between(readers, clock, 540, 600)
+    share = {
+        name: (views["news-1014"] / sum(views.values()), views["news-1013"] / sum(views.values()))
+        for name, views in (("first", first), ("later", later))
+    }
+    assert share["later"][0] > 3 * share["first"][0]  # the breaking story's share grew
+    assert share["later"][1] == pytest.approx(share["first"][1], rel=0.3)  # the evergreen's is steady
+    for views in (first, later):
+        assert views.most_common(1)[0][0] == "news-1013"  # most views: the evergreen, before and after
+
+
+def test_the_other_articles_drift_so_neighbours_trade_places() -> None:
+    readers, _ = story_readers()
+    others = [article_id for article_id in readers.by_popularity if article_id not in ("news-1013", "news-1014")]
+
+    def order(second: float) -> list[str]:
+        weights = readers.weights_at(second)
+        return sorted(others, key=lambda article_id: -weights[article_id])
+
+    orders = [order(second) for second in range(0, 901, 60)]
+    assert sum(earlier != later for earlier, later in pairwise(orders)) >= 10
+    assert order(0) == order(STORY.drift_seconds)  # a cycle, not a walk away from Zipf
+    exponent = readers.mix.zipf_exponent
+    for second in range(0, 901, 30):  # within drift_amplitude of the article's Zipf rate
+        weights = readers.weights_at(second)
+        for article_id in others:
+            zipf = 1 / (readers.by_popularity.index(article_id) + 1) ** exponent
+            assert abs(weights[article_id] / zipf - 1) <= STORY.drift_amplitude + 1e-9
+
+
+def test_with_a_storyline_the_same_seed_and_clock_send_the_same_requests() -> None:
+    def run(seed: int) -> list[tuple[str, bytes]]:
+        readers, clock = story_readers(seed)
+        sent: list[tuple[str, bytes]] = []
+        for index in range(600):
+            clock.now = 1000.0 + index * 0.7
+            request = readers.next_request()
+            sent.append((request.kind, request.body))
+        return sent
+
+    assert run(9) == run(9)
+    assert run(9) != run(10)
+
+
+def test_a_storyline_keeps_the_mix() -> None:
+    readers, clock = story_readers()
+    requests = []
+    for index in range(3000):
+        clock.now = 1000.0 + index / 3
+        requests.append(readers.next_request())
+    kinds = Counter(request.kind for request in requests)
+    assert {"bot", "reload", "retry", "batch", "reader"} <= set(kinds)
+    refs = Counter(view.get("ref") for request in requests for view in request.views)
+    assert refs["mostread"] > 0
+
+
+def test_a_storyline_needs_two_articles_of_the_list() -> None:
+    with pytest.raises(ValueError, match="storyline"):
+        SyntheticReaders(ARTICLES, storyline=Storyline(evergreen="news-1013", breaking="nope"))
+    with pytest.raises(ValueError, match="storyline"):
+        SyntheticReaders(ARTICLES, storyline=Storyline(evergreen="news-1013", breaking="news-1013"))
+
+
+def test_without_a_storyline_popularity_never_changes() -> None:
+    clock = FakeClock()
+    readers = SyntheticReaders(ARTICLES, seed=3, clock=clock)
+    before = readers.weights_at(0)
+    clock.now += 10_000
+    assert readers.weights_at(5000) == before
+    assert list(before) == readers.by_popularity
+
+
+def test_the_demo_storyline_fits_the_demo_catalog() -> None:
+    entries = demo_catalog("http://127.0.0.1:3000", datetime(2030, 1, 1, 12, 0, tzinfo=KST))
+    published = {entry.article_id: datetime.fromisoformat(entry.body["published_at"]) for entry in entries}
+    # The breaking story is the newest article (the front page's lead); the evergreen is a day older or more.
+    assert max(published, key=published.__getitem__) == STORYLINE.breaking
+    assert published[STORYLINE.breaking] - published[STORYLINE.evergreen] > timedelta(days=1)
+    readers = demo_readers(entries, seed=1, clock=FakeClock())
+    assert readers.storyline == STORYLINE
+    # A catalog without those articles (a site's own) gets plain Zipf readers rather than an error.
+    others = [entry for entry in entries if entry.article_id not in (STORYLINE.breaking, STORYLINE.evergreen)]
+    assert demo_readers(others, seed=1).storyline is None

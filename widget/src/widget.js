@@ -1,5 +1,5 @@
 /*! mostread widget v1 */
-// Renders the most-read list into every <div data-mostread-widget>.
+// Renders a list (most read, or trending: "HOT ISSUE") into every <div data-mostread-widget>.
 //
 //   <script async src=".../widget.v1.js" data-mostread-api="https://API_BASE"></script>
 //   <div data-mostread-widget data-window="24h" data-limit="10"></div>
@@ -34,9 +34,9 @@
         loading: "Loading…",
         failed: "Could not load the list",
         empty: "Nothing to show yet",
-        up: (n) => "up " + n,
-        down: (n) => "down " + n,
-        fresh: "new",
+        up: (n) => "up " + n + (n > 1 ? " places" : " place"),
+        down: (n) => "down " + n + (n > 1 ? " places" : " place"),
+        fresh: "new entry",
         same: "no change",
       },
     },

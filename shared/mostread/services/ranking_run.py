@@ -25,7 +25,7 @@ from mostread.counting import (
     slot_totals,
 )
 from mostread.dal import aggregates, catalog, published, viewlog
-from mostread.models import KIND_WINDOWS, Article, Kind
+from mostread.models import KIND_WINDOWS, Kind
 from mostread.ranking import (
     CatalogEntry,
     Placement,
@@ -38,7 +38,6 @@ from mostread.ranking import (
     trending_scores,
 )
 from mostread.services import editorial
-from mostread.services.catalog import catalog_version
 from mostread.timebuckets import (
     HOUR_SECONDS,
     LONGEST_WINDOW,
@@ -51,8 +50,6 @@ from mostread.timebuckets import (
 from mostread.trending import TRENDING_WINDOWS, TrendingParameters
 
 DAY_SECONDS = 86400
-# what a list item shows of its article, in the order the contract lists the fields
-CARD_FIELDS = ("article_id", "title", "url", "section", "published_at", "thumbnail_url", "summary")
 BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
 
 
@@ -342,16 +339,10 @@ def _publish_lists(
         ranked[spec.key] = (spec, place_pins(organic, pinned, config.list_depth))
 
     previous = published.get_lists(list(ranked))
-    cards = _cards([item.article_id for _, top in ranked.values() for item in top], entries, previous.values())
     for list_key, (spec, top) in ranked.items():
         old = previous.get(list_key)
         previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
-        # the catalog index can briefly list an article whose item was just deleted: leave it out
-        shown = [item for item in top if item.article_id in cards]
-        items = [
-            _list_item(rank, item, cards[item.article_id], previous_ranks.get(item.article_id))
-            for rank, item in enumerate(shown, start=1)
-        ]
+        items = [_list_item(rank, item, previous_ranks.get(item.article_id)) for rank, item in enumerate(top, start=1)]
         if old and old["items"] == items:
             report.lists_unchanged += 1
             continue
@@ -384,33 +375,14 @@ def _ranked(
     return Ranked(article_id, views)
 
 
-def _list_item(rank: int, item: Ranked, card: dict[str, Any], previous_rank: int | None) -> dict[str, Any]:
-    listed: dict[str, Any] = {"rank": rank, **card, "views": item.views}
+def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, Any]:
+    """A list entry as published: ids and numbers only. The read path joins the catalog's card, so the run's
+    per-minute writes never carry titles and summaries (see docs/architecture.md, "Publishing and reading")."""
+    entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "views": item.views}
     if item.score is not None:
-        listed["score"] = item.score
-    listed["previous_rank"] = previous_rank
-    return listed
-
-
-def _cards(wanted_ids: list[str], entries: dict[str, CatalogEntry], previous_lists: Any) -> dict[str, dict[str, Any]]:
-    """The catalog fields each listed article shows, reusing the published ones whose version is current."""
-    wanted = set(wanted_ids)
-    cards: dict[str, dict[str, Any]] = {}
-    for document in previous_lists:
-        for item in document["items"]:
-            article_id = item["article_id"]
-            card = {name: item.get(name) for name in CARD_FIELDS}
-            # a published card is current when it hashes to the catalog's version of the article
-            if article_id in wanted and article_id in entries and catalog_version(card) == entries[article_id].version:
-                cards[article_id] = card
-    missing = wanted - cards.keys()
-    for article_id, article in catalog.get_articles(sorted(missing)).items():
-        cards[article_id] = _card(article)
-    return cards
-
-
-def _card(article: Article) -> dict[str, Any]:
-    return {name: getattr(article, name) for name in CARD_FIELDS}
+        entry["score"] = item.score
+    entry["previous_rank"] = previous_rank
+    return entry
 
 
 def _publish_counts(totals: dict[str, dict[str, int]], state: RunState, report: RunReport) -> dict[str, str]:
