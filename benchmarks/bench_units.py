@@ -223,12 +223,11 @@ def _simulate(pipeline: Pipeline, scenario: Scenario, result: Result) -> None:
             lap("tracker")
             result.ingest_batches += len(pipeline.ingest(pipeline.stream_records()))
             lap("stream and ingest")
-    now = hour + max(max(scenario.runs) + 1, scenario.view_minutes) * 60
     for limit in WIDGET_LIMITS:
-        for state in ("cold", "warm"):  # a new container fetches every card; a warm one has them for a minute
+        for state in ("cold", "warm"):  # a new container fetches every card; a warm one keeps them
             if state == "cold":
                 reading._cards.clear()
-            served = pipeline.widget_read(limit, now, f"{state}{limit}")
+            served = pipeline.widget_read(limit, f"{state}{limit}")
             result.widget_reads[(state, limit)] = (served, _kind(_vector(meter, WIDGET, [f"{state}{limit}"]), "read"))
     result.counted = traffic.counted - counted_from
     result.views = traffic.generated - generated_from
@@ -463,7 +462,7 @@ def _findings(results: list[Result]) -> list[str]:
         )
         findings.append(
             f"{result.scenario.label}: one widget read (`GET /v1/rankings`, the all-sections 24h list: the list item, "
-            f"plus one BatchGetItem of the cards a container has not fetched in the last minute) costs {reads}; not "
+            f"plus one BatchGetItem of the cards a container does not hold in the listed version) costs {reads}; not "
             "in the totals above, because how many reads reach DynamoDB depends on the CDN or browser cache in front "
             "(max-age 30 s)."
         )

@@ -164,10 +164,10 @@ class Pipeline:
         images = self.images(views[0].t)
         return self.ingest([images.record(view) for view in views if not view.bot], seeding=seeding)
 
-    def widget_read(self, limit: int, now: float, part: str) -> int:
+    def widget_read(self, limit: int, part: str) -> int:
         """What ``GET /v1/rankings`` reads for the all-sections 24h list at ``limit``; returns the items served."""
         with self.meter.scope(WIDGET, part):
-            return len(ranking_page(RankingQuery(limit=limit), now)["items"])
+            return len(ranking_page(RankingQuery(limit=limit))["items"])
 
     def rank(self, now: float, part: str = "") -> RunReport:
         """The scheduled ranking function, invoked at ``now``."""

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread import http
-from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.errors import ClientError, NotFound
 from mostread.models import RankingQuery, validate
@@ -21,7 +20,7 @@ app = APIGatewayHttpResolver()
 @app.get("/v1/rankings")
 def rankings() -> Response[str]:
     query: RankingQuery = validate(RankingQuery, _known_parameters())
-    return _cacheable(reading.ranking_page(query, system_clock()))
+    return _cacheable(reading.ranking_page(query))
 
 
 @app.get("/v1/articles/<article_id>/views")

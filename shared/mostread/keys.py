@@ -16,6 +16,7 @@ SUMMARY = "sum#"  # per-slot deduplicated counts, per article and 5-minute bucke
 BASE = "base#"  # per-window totals over complete, summarised slots
 LIST = "list#"  # precomputed ranking lists, one item each, read with one GetItem
 COUNTS = "counts#"  # per-article window counts, in chunks
+LATEST_RUN = "counts#latest-run"  # when the latest ranking run finished: the read path's "as of"
 ARTICLE = "article#"  # the catalog
 RUN_STATE = "state#ranking"  # bookkeeping of the ranking run
 EDITORIAL = "editorial"  # exclusions and pins, one partition: the ranking run reads them all with one Query

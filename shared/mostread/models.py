@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -137,6 +139,13 @@ def _window_of_kind(window: str, info: ValidationInfo) -> str:
     return window
 
 
+def _plain_whole_number(value: object) -> object:
+    # query strings arrive as text; "1_0", " 10", "+5", "10.0" or "010" are not what a widget sends
+    if isinstance(value, str) and not re.fullmatch(r"[1-9][0-9]{0,2}", value):
+        raise ValueError("must be a whole number written with digits, from 1 to 50")
+    return value
+
+
 class RankingQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -144,7 +153,7 @@ class RankingQuery(BaseModel):
     kind: Kind = "most_read"
     window: WindowName = "24h"
     section: Section | None = None
-    limit: Annotated[int, Field(ge=1, le=50)] = 10
+    limit: Annotated[int, BeforeValidator(_plain_whole_number), Field(ge=1, le=50)] = 10
 
     _window_fits_kind = field_validator("window")(_window_of_kind)
 

@@ -317,3 +317,37 @@ def test_a_site_in_utc_keeps_one_salt_through_seoul_midnight(service, configure)
     service.clock.advance(60)
     read(service, "a", 1)
     assert salt_days(service.table) == ["2026-11-27"]
+
+
+# -- "as of the latest ranking run" ------------------------------------------------------------------
+
+
+def test_counts_and_empty_lists_are_as_of_the_latest_run(service):
+    catalogue(service, "a")
+    read(service, "a", 1)
+    first = service.run_ranking()["generated_at"]
+    service.clock.advance(60)
+    latest = service.run_ranking()["generated_at"]  # nothing changed: no counts chunk is rewritten
+    assert latest != first
+    for article_id in ("a", "never-viewed"):
+        response = service.get(f"/v1/articles/{article_id}/views", article_id=article_id)
+        assert json.loads(response["body"])["generated_at"] == latest
+    empty = service.rankings(section="no-such-section")
+    assert (empty["generated_at"], empty["items"]) == (latest, [])
+
+
+def test_before_the_first_run_everything_is_null(service):
+    assert service.rankings(kind="trending", window="1h")["generated_at"] is None
+    response = service.get("/v1/articles/a/views", article_id="a")
+    assert json.loads(response["body"]) == {
+        "article_id": "a",
+        "views": {"1h": 0, "24h": 0, "7d": 0},
+        "generated_at": None,
+    }
+
+
+@pytest.mark.parametrize("limit", ["1_0", " 10", "+5", "10.0", "010", "0", "51", "1e1", "１０"])
+def test_limit_is_a_plain_whole_number(service, limit):
+    response = service.get("/v1/rankings", query={"limit": limit})
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["field"] == "limit"

@@ -19,7 +19,7 @@ def get_list(kind: str, window: str, section: str | None) -> dict[str, Any] | No
 
 
 def get_lists(list_keys: list[str]) -> dict[str, dict[str, Any]]:
-    """Several lists at once (the run compares its new lists with the published ones)."""
+    """Several documents at once, by partition key (the run compares its new lists with the published ones)."""
     item_keys = [{"pk": {"S": key}, "sk": {"S": keys.ITEM}} for key in list_keys]
     return {item["pk"]["S"]: codec.unpack(item["doc"]["B"]) for item in batch_get(item_keys)}
 
@@ -28,8 +28,20 @@ def put_counts_chunk(chunk: int, document: dict[str, Any]) -> None:
     put_document(keys.counts_chunk_key(chunk), document)
 
 
-def get_counts_chunk_of(article_id: str) -> dict[str, Any] | None:
-    return get_document(keys.counts_key(article_id))
+def get_counts_chunk_of(article_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The counts chunk holding ``article_id`` and the time of the latest run, with one BatchGetItem."""
+    documents = get_lists([keys.counts_key(article_id), keys.LATEST_RUN])
+    latest = documents.get(keys.LATEST_RUN)
+    return documents.get(keys.counts_key(article_id)), latest["generated_at"] if latest else None
+
+
+def put_latest_run(generated_at: str) -> None:
+    put_document(keys.LATEST_RUN, {"generated_at": generated_at})
+
+
+def get_latest_run() -> str | None:
+    latest = get_document(keys.LATEST_RUN)
+    return latest["generated_at"] if latest else None
 
 
 def put_document(pk: str, document: dict[str, Any]) -> None:

@@ -92,6 +92,7 @@ def run_ranking(now: float) -> RunReport:
     count_hashes = _publish_counts(totals, state, report)
 
     _save_state(RunState(count_hashes, list_keys), now)
+    published.put_latest_run(report.generated_at)
     if state.last_run_ms is not None:
         report.seconds_since_previous_run = round(now - state.last_run_ms / 1000, 3)
     report.articles_with_views = len(article_totals(totals["7d"]))
@@ -342,7 +343,10 @@ def _publish_lists(
     for list_key, (spec, top) in ranked.items():
         old = previous.get(list_key)
         previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
-        items = [_list_item(rank, item, previous_ranks.get(item.article_id)) for rank, item in enumerate(top, start=1)]
+        items = [
+            _list_item(rank, item, entries[item.article_id].version, previous_ranks.get(item.article_id))
+            for rank, item in enumerate(top, start=1)
+        ]
         if old and old["items"] == items:
             report.lists_unchanged += 1
             continue
@@ -375,10 +379,11 @@ def _ranked(
     return Ranked(article_id, views)
 
 
-def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, Any]:
-    """A list entry as published: ids and numbers only. The read path joins the catalog's card, so the run's
-    per-minute writes never carry titles and summaries (see docs/architecture.md, "Publishing and reading")."""
-    entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "views": item.views}
+def _list_item(rank: int, item: Ranked, version: str, previous_rank: int | None) -> dict[str, Any]:
+    """A list entry as published: ids, numbers and the catalog version of the article. The read path joins the
+    catalog's card of that version, so the run's per-minute writes never carry titles and summaries (see
+    docs/architecture.md, "Publishing and reading")."""
+    entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "version": version, "views": item.views}
     if item.score is not None:
         entry["score"] = item.score
     entry["previous_rank"] = previous_rank
