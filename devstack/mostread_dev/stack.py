@@ -322,6 +322,13 @@ class LocalStack:
         except StreamDeliveryError as error:
             return error_response(500, "internal_error", str(error), None)
 
+    def dynamodb_failure(self) -> str | None:
+        """Why the DynamoDB Local process this stack started is gone, or None while it runs (or is not ours)."""
+        process = self.dynamodb.process if self.dynamodb is not None else None
+        if process is None or (code := process.exit_code()) is None:
+            return None
+        return f"DynamoDB Local exited with code {code}. {process.error_output(500)}".strip()
+
     def status(self) -> dict[str, Any]:
         server = self.dynamodb
         return {
@@ -379,7 +386,10 @@ def run_dev(options: DevOptions, out: TextIO | None = None) -> int:
         signal.signal(signal.SIGTERM, stop_serving)
         print(f"mostread dev: {url}", file=out, flush=True)
         while not stopping.wait(0.5):
-            pass
+            if failure := stack.dynamodb_failure():
+                log.error("stopping: %s", failure)  # every route would answer 500 from here on
+                code = 1
+                break
     except KeyboardInterrupt:
         pass
     except STARTUP_ERRORS as error:

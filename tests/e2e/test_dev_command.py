@@ -89,6 +89,21 @@ def test_falls_back_to_moto_and_ranks(tmp_path: Path) -> None:
         assert server.stop(signal.SIGINT) < 5
 
 
+def test_stops_with_an_error_when_its_dynamodb_local_dies(tmp_path: Path) -> None:
+    require_dynamodb_local()
+    server = start_dev(
+        "--no-demo", "--port", str(free_port()), env={"MOSTREAD_DYNAMODB": "dynamodb-local"}, tmp_dir=tmp_path
+    )
+    try:
+        java = server.status()["dynamodb"]["pid"]
+        subprocess.run(["kill", "-TERM", str(java)], check=True)  # killed by someone else, e.g. the OOM killer
+        assert server.process.wait(timeout=10) == 1
+        assert "stopping: DynamoDB Local exited" in server.log()
+    finally:
+        if server.process.poll() is None:
+            server.stop(signal.SIGINT)
+
+
 def test_demo_has_a_list_within_seconds(tmp_path: Path) -> None:
     require_dynamodb_local()
     server = start_dev("--demo", "--port", str(free_port()), tmp_dir=tmp_path)
