@@ -23,7 +23,7 @@ WRITE_PRICE = 0.625  # $ per million write request units, on demand, us-east-1 (
 READ_PRICE = 0.125  # $ per million read request units
 REQUEST_PRICE = 1.00 + 0.20  # $ per million tracking requests: API Gateway HTTP API + Lambda requests
 PREWARM = "an unmeasured run a minute before the hour"
-NO_PREWARM = "no run before the hour (so minute 0 also fetches every card)"
+NO_PREWARM = "no run before the hour (so minute 0 publishes every list for the first time)"
 RUN_TIMEOUT = 55.0  # RankFunction's Timeout in template.yaml
 WRITE_TARGET = 1.5
 RANKING_READ_TARGET = 0.5
@@ -462,8 +462,9 @@ def _findings(results: list[Result]) -> list[str]:
         )
         findings.append(
             f"{result.scenario.label}: one widget read (`GET /v1/rankings`, the all-sections 24h list: the list item, "
-            f"plus one BatchGetItem of the cards a container does not hold in the listed version) costs {reads}; not "
-            "in the totals above, because how many reads reach DynamoDB depends on the CDN or browser cache in front "
+            "plus, in a container that has not yet served this list since its articles last changed, one strongly "
+            f"consistent BatchGetItem of their cards) costs {reads}; not in the totals above, because how many "
+            "reads reach DynamoDB depends on the CDN or browser cache in front "
             "(max-age 30 s)."
         )
     for result in results:

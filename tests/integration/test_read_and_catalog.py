@@ -183,9 +183,9 @@ def test_lists_show_the_catalogs_current_cards_and_the_run_never_reads_them(serv
     fetched: list[list[str]] = []
     real_get_articles = catalog_table.get_articles
 
-    def counting_get_articles(ids):
+    def counting_get_articles(ids, consistent=False):
         fetched.append(list(ids))
-        return real_get_articles(fetched[-1])
+        return real_get_articles(fetched[-1], consistent)
 
     monkeypatch.setattr(catalog_table, "get_articles", counting_get_articles)
     service.run_ranking()
@@ -194,13 +194,17 @@ def test_lists_show_the_catalogs_current_cards_and_the_run_never_reads_them(serv
     assert [i["title"] for i in service.rankings(limit="2")["items"]] == ["처음 제목", "둘째 기사"]
     assert fetched == [["a1", "a2"]]  # one BatchGetItem, for the items asked for
     assert [i["article_id"] for i in service.rankings(limit="3")["items"]] == ["a1", "a2", "a3"]
-    assert fetched[1:] == [["a3"]]  # a warm container keeps the cards it has
+    assert fetched[1:] == [["a3"]]  # a warm container keeps the cards it has for the list
+    service.clock.advance(60)
+    service.run_ranking()  # nothing changed
+    assert [i["title"] for i in service.rankings(limit="3")["items"]] == ["처음 제목", "둘째 기사", "셋째 기사"]
+    assert fetched[1:] == [["a3"]]
 
     service.put_article("a1", article(title="바뀐 제목"))
     assert service.rankings()["items"][0]["title"] == "처음 제목"  # the list still names the version it ranked
-    service.run_ranking()  # the edit is published with the next run
+    service.run_ranking()  # the edit is published with the next run: the list's catalog digest changes
     assert service.rankings()["items"][0]["title"] == "바뀐 제목"
-    assert fetched[-1] == ["a1"]
+    assert fetched[-1] == ["a1", "a2", "a3"]
     service.delete_article("a2")
     service.run_ranking()  # a deleted article leaves the lists at the next run
     page = service.rankings(limit="2")["items"]

@@ -65,9 +65,10 @@ def catalog_entries() -> Iterator[CatalogEntry]:
             )
 
 
-def get_articles(article_ids: Iterable[str]) -> dict[str, Article]:
+def get_articles(article_ids: Iterable[str], consistent: bool = False) -> dict[str, Article]:
     """Full catalog items for the given ids (BatchGetItem, 100 at a time, unprocessed keys retried)."""
-    articles = (_article(item) for item in batch_get([_key(article_id) for article_id in dict.fromkeys(article_ids)]))
+    item_keys = [_key(article_id) for article_id in dict.fromkeys(article_ids)]
+    articles = (_article(item) for item in batch_get(item_keys, consistent=consistent))
     return {article.article_id: article for article in articles}
 
 

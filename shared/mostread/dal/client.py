@@ -109,11 +109,11 @@ def query_all(
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def batch_get(item_keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def batch_get(item_keys: list[dict[str, Any]], consistent: bool = False) -> Iterator[dict[str, Any]]:
     """Items for the given keys, 100 per BatchGetItem, unprocessed keys asked again."""
     table = table_name()
     for start in range(0, len(item_keys), 100):
-        request: dict[str, Any] = {table: {"Keys": item_keys[start : start + 100]}}
+        request: dict[str, Any] = {table: {"Keys": item_keys[start : start + 100], "ConsistentRead": consistent}}
         while request:
             response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
             yield from response["Responses"].get(table, [])

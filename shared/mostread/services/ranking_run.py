@@ -343,11 +343,9 @@ def _publish_lists(
     for list_key, (spec, top) in ranked.items():
         old = previous.get(list_key)
         previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
-        items = [
-            _list_item(rank, item, entries[item.article_id].version, previous_ranks.get(item.article_id))
-            for rank, item in enumerate(top, start=1)
-        ]
-        if old and old["items"] == items:
+        items = [_list_item(rank, item, previous_ranks.get(item.article_id)) for rank, item in enumerate(top, start=1)]
+        digest = _catalog_digest(top, entries)
+        if old and old["items"] == items and old.get("catalog_digest") == digest:
             report.lists_unchanged += 1
             continue
         document = {
@@ -355,11 +353,18 @@ def _publish_lists(
             "window": spec.window,
             "section": spec.section,
             "generated_at": iso(now),
+            "catalog_digest": digest,
             "items": items,
         }
         published.put_list(spec.kind, spec.window, spec.section, document)
         report.lists_written += 1
     return sorted(key for key, (_, top) in ranked.items() if top)
+
+
+def _catalog_digest(top: list[Ranked], entries: dict[str, CatalogEntry]) -> str:
+    """Changes when a listed article is edited: read containers then fetch that list's cards again."""
+    versions = [[item.article_id, entries[item.article_id].version] for item in top]
+    return hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:16]
 
 
 def _trending_parameters(config: Settings) -> TrendingParameters:
@@ -379,11 +384,10 @@ def _ranked(
     return Ranked(article_id, views)
 
 
-def _list_item(rank: int, item: Ranked, version: str, previous_rank: int | None) -> dict[str, Any]:
-    """A list entry as published: ids, numbers and the catalog version of the article. The read path joins the
-    catalog's card of that version, so the run's per-minute writes never carry titles and summaries (see
-    docs/architecture.md, "Publishing and reading")."""
-    entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "version": version, "views": item.views}
+def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, Any]:
+    """A list entry as published: ids and numbers. The read path joins the catalog's card, so the run's
+    per-minute writes never carry titles and summaries (see docs/architecture.md, "Publishing and reading")."""
+    entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "views": item.views}
     if item.score is not None:
         entry["score"] = item.score
     entry["previous_rank"] = previous_rank

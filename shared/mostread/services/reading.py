@@ -1,47 +1,48 @@
 """The read path: serve what the ranking run published. Nothing is ranked or counted here.
 
-A published list holds ids, numbers and each article's catalog version; the read joins each listed
-article's card (title, url, thumbnail, summary) from the catalog with one BatchGetItem. That keeps titles
-and summaries out of the ranking run's per-minute writes. A warm container keeps the cards it fetched,
-keyed by version: a list names the version its run saw, so an edited article is fetched again exactly
-when the run has published the edit, and most reads are a single GetItem.
+A published list holds ids and numbers; the read joins each listed article's card (title, url, thumbnail,
+summary) from the catalog. That keeps titles and summaries out of the ranking run's per-minute writes. A
+warm container keeps the cards it fetched for a list as long as the list's catalog digest (a hash of its
+articles' catalog versions) is unchanged, so most reads are a single GetItem, and an edited title shows
+from the run after the edit, as it did when the run copied cards into the lists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mostread import keys
 from mostread.dal import catalog, published
 from mostread.models import Article, RankingQuery
-from mostread.services.catalog import catalog_version
 from mostread.timebuckets import WINDOWS
 
-MAX_CACHED_CARDS = 5000
+MAX_CACHED_LISTS = 1000
 
-# article id -> (catalog version, article); per container
-_cards: dict[str, tuple[str, Article]] = {}
+# list key -> (catalog digest, the cards fetched for that list); per container
+_cards: dict[str, tuple[str, dict[str, Article]]] = {}
 
 
 def ranking_page(query: RankingQuery) -> dict[str, Any]:
     document = published.get_list(query.kind, query.window, query.section)
     if document is None:  # a list no run has produced yet (a section without views): empty as of the latest run
         return {**query.model_dump(exclude={"limit"}), "generated_at": published.get_latest_run(), "items": []}
+    list_key = keys.list_key(query.kind, query.window, query.section)
     return {
         "kind": query.kind,
         "window": query.window,
         "section": query.section,
         "generated_at": document["generated_at"],
-        "items": _with_cards(document["items"], query.limit),
+        "items": _with_cards(list_key, document.get("catalog_digest", ""), document["items"], query.limit),
     }
 
 
-def _with_cards(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+def _with_cards(list_key: str, digest: str, entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """The first ``limit`` entries whose article is still catalogued, joined with their cards, ranked 1..n."""
     shown: list[dict[str, Any]] = []
     remaining = entries
     while remaining and len(shown) < limit:
         wanted, remaining = remaining[: limit - len(shown)], remaining[limit - len(shown) :]
-        cards = _cards_of(wanted)
+        cards = _cards_of(list_key, digest, [entry["article_id"] for entry in wanted])
         for entry in wanted:
             article = cards.get(entry["article_id"])
             if article is not None:  # deleted since the run: left out, the others move up
@@ -49,22 +50,18 @@ def _with_cards(entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any
     return shown
 
 
-def _cards_of(entries: list[dict[str, Any]]) -> dict[str, Article]:
-    cards = {
-        entry["article_id"]: cached[1]
-        for entry in entries
-        if (cached := _cards.get(entry["article_id"])) is not None and cached[0] == entry["version"]
-    }
-    missing = {entry["article_id"]: entry["version"] for entry in entries if entry["article_id"] not in cards}
-    if missing:
-        if len(_cards) + len(missing) > MAX_CACHED_CARDS:
+def _cards_of(list_key: str, digest: str, article_ids: list[str]) -> dict[str, Article]:
+    held = _cards.get(list_key)
+    if held is None or held[0] != digest:
+        if len(_cards) >= MAX_CACHED_LISTS:
             _cards.clear()
-        for article_id, article in catalog.get_articles(missing).items():
-            cards[article_id] = article
-            version = catalog_version(article.model_dump())
-            if version == missing[article_id]:  # an eventually consistent read may still return the old item
-                _cards[article_id] = (version, article)
-    return cards
+        held = _cards[list_key] = (digest, {})
+    cards = held[1]
+    missing = [article_id for article_id in article_ids if article_id not in cards]
+    if missing:
+        # strongly consistent: the run has seen the new version, so a stale replica must not be kept
+        cards.update(catalog.get_articles(missing, consistent=True))
+    return {article_id: cards[article_id] for article_id in article_ids if article_id in cards}
 
 
 def _item(rank: int, entry: dict[str, Any], article: Article) -> dict[str, Any]:
