@@ -16,7 +16,7 @@ from benchmarks.common import ROOT, function_environment
 from benchmarks.report import Section, Table
 
 TITLE = "1. Cold start (import time)"
-HANDLERS = ("track", "ingest", "rank", "read", "catalog")
+HANDLERS = ("track", "ingest", "rank", "read", "catalog", "editorial")
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 _SCRIPT = """
