@@ -21,5 +21,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if report.seconds_since_previous_run is not None:
         # an alarm on this catches a ranking that stopped: lists age while the widget keeps serving them
         metrics.add_metric(name="RankingAgeSeconds", unit=MetricUnit.Seconds, value=report.seconds_since_previous_run)
+    for article_id, reason in report.pins_not_shown.items():
+        logger.warning("pinned article not shown", extra={"article_id": article_id, "reason": reason})
     logger.info("ranking run", extra=asdict(report))
     return asdict(report)

@@ -163,12 +163,16 @@ def test_articles_older_than_the_maximum_age_leave_the_lists_but_keep_their_coun
     catalogue(service, "recent", published="2026-11-25T12:00:00Z")
     read(service, "old", 5)
     read(service, "recent", 1, first_visitor=100)
-    service.run_ranking()
+    pin = {"kind": "most_read", "window": "7d", "section": None, "position": 1, "until": "2026-11-28T00:00:00Z"}
+    editorial(service, "PUT", "/v1/editorial/pins/old", pin)  # the age limit beats a pin too
+    report = service.run_ranking()
+    assert report["pins_not_shown"] == {"old": "older than MaxArticleAgeDays"}
     assert listed(service, window="7d") == [("recent", 1)]
     assert listed(service, kind="trending", window="24h") == [("recent", 1)]
     assert article_views(service, "old")["7d"] == 5
 
     configure(MAX_ARTICLE_AGE_DAYS="30")
+    editorial(service, "DELETE", "/v1/editorial/pins/old", status=204)
     service.clock.advance(60)
     service.run_ranking()
     assert listed(service, window="7d") == [("old", 5), ("recent", 1)]
@@ -279,8 +283,10 @@ def test_an_exclusion_beats_a_pin_and_uncatalogued_pins_are_not_shown(service):
     editorial(service, "PUT", "/v1/editorial/pins/both", pin)
     editorial(service, "PUT", "/v1/editorial/exclusions/both", {"until": None, "reason": "부고"})
     editorial(service, "PUT", "/v1/editorial/pins/ghost", pin)
-    service.run_ranking()
+    report = service.run_ranking()
     assert listed(service, window="24h") == [("a", 1)]
+    assert (report["exclusions_in_force"], report["pins_in_force"]) == (1, 2)
+    assert report["pins_not_shown"] == {"both": "excluded", "ghost": "not in the catalog"}
 
 
 def test_a_pin_publishes_a_list_that_has_no_views(service):

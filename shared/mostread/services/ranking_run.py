@@ -64,6 +64,10 @@ class RunReport:
     lists_written: int = 0
     lists_unchanged: int = 0
     count_chunks_written: int = 0
+    exclusions_in_force: int = 0
+    pins_in_force: int = 0
+    # pinned articles that cannot be shown, with why: an editor's pin that does nothing should be visible to ops
+    pins_not_shown: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     seconds_since_previous_run: float | None = None
 
@@ -317,13 +321,16 @@ def _publish_lists(
         for window in windows
         for section in [None, *sections]
     ]
+    report.exclusions_in_force, report.pins_in_force = len(controls.exclusions), len(controls.pins)
     pins: dict[str, list[Placement]] = {}
     for pin in controls.pins:
-        if pin.article_id in eligible:  # an exclusion (or the age limit) beats a pin
-            spec = ListSpec(pin.kind, pin.window, pin.section)
-            pins.setdefault(spec.key, []).append(Placement(pin.article_id, pin.position))
-            if spec not in specs:
-                specs.append(spec)
+        if pin.article_id not in eligible:  # an exclusion (or the catalog, or the age limit) beats a pin
+            report.pins_not_shown[pin.article_id] = _why_not_eligible(pin.article_id, entries, controls.exclusions)
+            continue
+        spec = ListSpec(pin.kind, pin.window, pin.section)
+        pins.setdefault(spec.key, []).append(Placement(pin.article_id, pin.position))
+        if spec not in specs:
+            specs.append(spec)
     # lists that were published before and have no candidates now are published empty
     specs += [ListSpec.from_key(key) for key in sorted(set(state.list_keys) - {spec.key for spec in specs})]
 
@@ -359,6 +366,14 @@ def _publish_lists(
         published.put_list(spec.kind, spec.window, spec.section, document)
         report.lists_written += 1
     return sorted(key for key, (_, top) in ranked.items() if top)
+
+
+def _why_not_eligible(article_id: str, entries: dict[str, CatalogEntry], exclusions: Any) -> str:
+    if article_id in exclusions:
+        return "excluded"
+    if article_id not in entries:
+        return "not in the catalog"
+    return "older than MaxArticleAgeDays"
 
 
 def _catalog_digest(top: list[Ranked], entries: dict[str, CatalogEntry]) -> str:
