@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+from mostread_dev.functions import import_file
 
 from benchmarks.common import ROOT
 
@@ -21,16 +22,11 @@ class LambdaContext:
 
 
 def load_function(name: str) -> ModuleType:
-    """functions/<name>/app.py under its own module name (every handler file is called app.py)."""
+    """functions/<name>/app.py under its own module name, imported once."""
     module_name = f"mostread_bench_function_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(ROOT / "functions" / name / "app.py", module_name)
 
 
 def post_views_event(body: dict[str, Any], source_ip: str, user_agent: str, request_id: str) -> dict[str, Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -14,6 +12,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+from mostread_dev.functions import import_file
 from mostread_dev.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +29,8 @@ class FakeContext:
 
 
 def load_function(name: str) -> ModuleType:
-    """Import functions/<name>/app.py under a unique module name (every handler file is called app.py)."""
-    module_name = f"mostread_function_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import functions/<name>/app.py afresh, under a module name of its own."""
+    return import_file(ROOT / "functions" / name / "app.py", f"mostread_function_{name}")
 
 
 class Clock:

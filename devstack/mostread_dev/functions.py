@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from mostread_dev.template import DEFAULT_TEMPLATE_PATH, Template
@@ -76,16 +77,21 @@ def module_file(code_uri: str, handler: str, root: Path) -> tuple[Path, str]:
     return root / code_uri / (module.replace(".", "/") + ".py"), attribute
 
 
-def load_handler(function_id: str, code_uri: str, handler: str, root: Path) -> Handler:
-    """Import the handler's file under a module name of its own: every function's file is called app.py."""
-    path, attribute = module_file(code_uri, handler, root)
-    module_name = f"mostread_local_{function_id}"
+def import_file(path: Path, module_name: str) -> ModuleType:
+    """Import ``path`` as ``module_name``: every function's file is called app.py, so each needs a name of its own."""
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None or not path.is_file():
-        raise FunctionError(f"{function_id}: no handler file {path}")
+        raise FunctionError(f"no handler file {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def load_handler(function_id: str, code_uri: str, handler: str, root: Path) -> Handler:
+    """Import the handler's file under a module name of its own and return its handler function."""
+    path, attribute = module_file(code_uri, handler, root)
+    module = import_file(path, f"mostread_local_{function_id}")
     found = getattr(module, attribute, None)
     if not callable(found):
         raise FunctionError(f"{function_id}: {path} has no function {attribute!r}")

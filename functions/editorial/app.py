@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread import http
 from mostread.clock import system_clock
-from mostread.errors import ClientError, NotFound
 from mostread.observability import logger, metrics
+from mostread.resolver import NO_STORE, contract_resolver, path_article_id
 from mostread.services import editorial
-from mostread.services.catalog import checked_article_id
 
-app = APIGatewayHttpResolver()
-NO_STORE = {"cache-control": "no-store"}
+app = contract_resolver()
 
 
 @app.get("/v1/editorial")
@@ -25,14 +23,14 @@ def listing() -> Response[str]:
 
 @app.put("/v1/editorial/exclusions/<article_id>")
 def put_exclusion(article_id: str) -> Response[str]:
-    stored = editorial.put_exclusion(_path_id(article_id), http.request_body(app.current_event.raw_event))
+    stored = editorial.put_exclusion(path_article_id(app, article_id), http.request_body(app.current_event.raw_event))
     logger.info("exclusion stored", extra={"article_id": stored.article_id, "until": stored.until})
     return Response(200, http.JSON_TYPE, http.dumps(editorial.entry_document(stored)), NO_STORE)
 
 
 @app.delete("/v1/editorial/exclusions/<article_id>")
 def delete_exclusion(article_id: str) -> Response[str]:
-    checked = _path_id(article_id)
+    checked = path_article_id(app, article_id)
     editorial.delete_exclusion(checked)
     logger.info("exclusion deleted", extra={"article_id": checked})
     return Response(204, None, "", NO_STORE)
@@ -40,32 +38,17 @@ def delete_exclusion(article_id: str) -> Response[str]:
 
 @app.put("/v1/editorial/pins/<article_id>")
 def put_pin(article_id: str) -> Response[str]:
-    stored = editorial.put_pin(_path_id(article_id), http.request_body(app.current_event.raw_event))
+    stored = editorial.put_pin(path_article_id(app, article_id), http.request_body(app.current_event.raw_event))
     logger.info("pin stored", extra={"article_id": stored.article_id, "position": stored.position})
     return Response(200, http.JSON_TYPE, http.dumps(editorial.entry_document(stored)), NO_STORE)
 
 
 @app.delete("/v1/editorial/pins/<article_id>")
 def delete_pin(article_id: str) -> Response[str]:
-    checked = _path_id(article_id)
+    checked = path_article_id(app, article_id)
     editorial.delete_pin(checked)
     logger.info("pin deleted", extra={"article_id": checked})
     return Response(204, None, "", NO_STORE)
-
-
-@app.exception_handler(ClientError)
-def client_error(error: ClientError) -> Response[str]:
-    return Response(error.status, http.JSON_TYPE, http.dumps(error.body()), NO_STORE)
-
-
-@app.not_found
-def not_found(_: Exception) -> Response[str]:
-    return client_error(NotFound("no such route", None))
-
-
-def _path_id(matched: str) -> str:
-    raw = (app.current_event.path_parameters or {}).get("article_id", matched)
-    return checked_article_id(str(raw))
 
 
 @metrics.log_metrics

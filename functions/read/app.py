@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread import http
 from mostread.config import settings
-from mostread.errors import ClientError, NotFound
 from mostread.models import RankingQuery, validate
 from mostread.observability import logger, metrics
+from mostread.resolver import contract_resolver, path_article_id
 from mostread.services import catalog, reading
 
-app = APIGatewayHttpResolver()
+app = contract_resolver()
 
 
 @app.get("/v1/rankings")
@@ -25,34 +25,19 @@ def rankings() -> Response[str]:
 
 @app.get("/v1/articles/<article_id>/views")
 def article_views(article_id: str) -> Response[str]:
-    return _cacheable(reading.article_views(catalog.checked_article_id(_path_id(article_id))))
+    return _cacheable(reading.article_views(path_article_id(app, article_id)))
 
 
 @app.get("/v1/articles/<article_id>")
 def article(article_id: str) -> Response[str]:
-    found = catalog.get_article(catalog.checked_article_id(_path_id(article_id)))
+    found = catalog.get_article(path_article_id(app, article_id))
     return Response(200, http.JSON_TYPE, http.dumps(found.model_dump()), {"cache-control": "no-cache"})
-
-
-@app.exception_handler(ClientError)
-def client_error(error: ClientError) -> Response[str]:
-    return Response(error.status, http.JSON_TYPE, http.dumps(error.body()), {"cache-control": "no-store"})
-
-
-@app.not_found
-def not_found(_: Exception) -> Response[str]:
-    return client_error(NotFound("no such route", None))
 
 
 def _known_parameters() -> dict[str, str]:
     # unknown parameters (cache busters, tracking tags) are ignored; known ones are validated
     given = app.current_event.query_string_parameters or {}
     return {name: value for name, value in given.items() if name in RankingQuery.model_fields}
-
-
-def _path_id(matched: str) -> str:
-    # API Gateway hands over the decoded path parameter; the route match is on the raw path
-    return str((app.current_event.path_parameters or {}).get("article_id", matched))
 
 
 def _cacheable(document: dict[str, Any]) -> Response[str]:

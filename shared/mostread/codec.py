@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterator
 from typing import Any
 
 CHUNK_BYTES = 300_000  # compressed; DynamoDB items hold at most 400 KB
+
+
+def digest(value: Any) -> str:
+    """A short hash of a JSON value's canonical form: equal values, equal digests (versions, change checks)."""
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def pack(value: Any) -> bytes:

@@ -73,3 +73,11 @@ def json_document(body: bytes | None, max_bytes: int) -> Any:
         raise ClientError("invalid_encoding", "body must be UTF-8", None) from None
     except (ValueError, RecursionError):
         raise ClientError("invalid_json", "body is not valid JSON", None) from None
+
+
+def json_object(body: bytes | None, max_bytes: int) -> dict[str, Any]:
+    """A request body that must be a JSON object (a catalog entry, an editorial control)."""
+    document = json_document(body, max_bytes)
+    if not isinstance(document, dict):
+        raise ClientError("invalid_body", "body must be a JSON object", None)
+    return document

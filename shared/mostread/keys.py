@@ -56,6 +56,12 @@ def list_key(kind: str, window: str, section: str | None) -> str:
     return f"{LIST}{kind}#{window}#{section or '*'}"
 
 
+def list_of_key(key: str) -> tuple[str, str, str | None]:
+    """(kind, window, section) of a ``list_key``."""
+    kind, window, section = key.removeprefix(LIST).split("#", 2)
+    return kind, window, None if section == "*" else section
+
+
 def counts_key(article_id: str) -> str:
     return f"{COUNTS}{stable_bucket(article_id, COUNT_CHUNKS)}"
 

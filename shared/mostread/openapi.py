@@ -28,20 +28,17 @@ from mostread.models import (
     Article,
     ArticleId,
     ArticleIn,
-    ArticleViews,
-    EditorialListing,
-    ErrorBody,
     Exclusion,
     ExclusionIn,
     Kind,
     Pin,
     PinIn,
-    RankingPage,
     Section,
     ViewBatchIn,
     ViewIn,
     ViewsAccepted,
 )
+from mostread.responses import ArticleViews, EditorialListing, ErrorBody, RankingPage
 from mostread.timebuckets import WindowName
 
 TITLE = "mostread"

@@ -18,7 +18,7 @@ def get_list(kind: str, window: str, section: str | None) -> dict[str, Any] | No
     return get_document(keys.list_key(kind, window, section))
 
 
-def get_lists(list_keys: list[str]) -> dict[str, dict[str, Any]]:
+def get_documents(list_keys: list[str]) -> dict[str, dict[str, Any]]:
     """Several documents at once, by partition key (the run compares its new lists with the published ones)."""
     item_keys = [{"pk": {"S": key}, "sk": {"S": keys.ITEM}} for key in list_keys]
     return {item["pk"]["S"]: codec.unpack(item["doc"]["B"]) for item in batch_get(item_keys)}
@@ -30,7 +30,7 @@ def put_counts_chunk(chunk: int, document: dict[str, Any]) -> None:
 
 def get_counts_chunk_of(article_id: str) -> tuple[dict[str, Any] | None, str | None]:
     """The counts chunk holding ``article_id`` and the time of the latest run, with one BatchGetItem."""
-    documents = get_lists([keys.counts_key(article_id), keys.LATEST_RUN])
+    documents = get_documents([keys.counts_key(article_id), keys.LATEST_RUN])
     latest = documents.get(keys.LATEST_RUN)
     return documents.get(keys.counts_key(article_id)), latest["generated_at"] if latest else None
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from mostread import codec
 from mostread.dal import catalog
-from mostread.errors import ClientError, NotFound
-from mostread.http import json_document
+from mostread.errors import NotFound
+from mostread.http import json_object
 from mostread.models import Article, ArticleId, ArticleIn, validate
 
 MAX_ARTICLE_BODY_BYTES = 64 * 1024
@@ -27,10 +26,7 @@ def checked_article_id(raw: str | None) -> str:
 
 
 def put_article(article_id: str, body: bytes | None) -> Article:
-    document = json_document(body, MAX_ARTICLE_BODY_BYTES)
-    if not isinstance(document, dict):
-        raise ClientError("invalid_body", "body must be a JSON object", None)
-    fields: ArticleIn = validate(ArticleIn, document)
+    fields: ArticleIn = validate(ArticleIn, json_object(body, MAX_ARTICLE_BODY_BYTES))
     article = Article(article_id=article_id, **fields.model_dump())
     catalog.put_article(article, version=catalog_version(article.model_dump()))
     return article
@@ -50,5 +46,4 @@ def delete_article(article_id: str) -> None:
 
 def catalog_version(fields: dict[str, Any]) -> str:
     """Changes whenever anything shown for an article changes; the ranking run refreshes its cards by it."""
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return codec.digest(fields)

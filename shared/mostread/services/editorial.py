@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mostread.dal import editorial
-from mostread.errors import ClientError, NotFound
-from mostread.http import json_document
+from mostread.errors import NotFound
+from mostread.http import json_object
 from mostread.models import Exclusion, ExclusionIn, Pin, PinIn, validate
 
 MAX_EDITORIAL_BODY_BYTES = 16 * 1024
@@ -39,7 +39,7 @@ def in_force(entry: Exclusion | Pin, now: float) -> bool:
 
 
 def put_exclusion(article_id: str, body: bytes | None) -> Exclusion:
-    fields: ExclusionIn = validate(ExclusionIn, _object(body))
+    fields: ExclusionIn = validate(ExclusionIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
     exclusion = Exclusion(article_id=article_id, **fields.model_dump())
     editorial.put_exclusion(exclusion)
     return exclusion
@@ -51,7 +51,7 @@ def delete_exclusion(article_id: str) -> None:
 
 
 def put_pin(article_id: str, body: bytes | None) -> Pin:
-    fields: PinIn = validate(PinIn, _object(body))
+    fields: PinIn = validate(PinIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
     pin = Pin(article_id=article_id, **fields.model_dump())
     editorial.put_pin(pin)
     return pin
@@ -78,10 +78,3 @@ def entry_document(entry: Exclusion | Pin) -> dict[str, Any]:
 
 def _article_id(entry: Exclusion | Pin) -> str:
     return entry.article_id
-
-
-def _object(body: bytes | None) -> Any:
-    document = json_document(body, MAX_EDITORIAL_BODY_BYTES)
-    if not isinstance(document, dict):
-        raise ClientError("invalid_body", "body must be a JSON object", None)
-    return document

@@ -6,13 +6,12 @@ or runs twice leaves the same published state as one clean run (see docs/archite
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from mostread import keys
+from mostread import codec, keys
 from mostread.config import Settings, settings
 from mostread.counting import (
     SlotCounts,
@@ -92,7 +91,7 @@ def run_ranking(now: float) -> RunReport:
     totals = _window_totals(now, config, sealed_through, with_views, resealed, summaries, report)
 
     entries = {entry.article_id: entry for entry in catalog.catalog_entries()}
-    list_keys = _publish_lists(now, config, totals, entries, state, report)
+    list_keys = _publish_lists(now, _rank_lists(now, config, totals, entries, state, report), entries, report)
     count_hashes = _publish_counts(totals, state, report)
 
     _save_state(RunState(count_hashes, list_keys), now)
@@ -289,18 +288,18 @@ class ListSpec:
 
     @classmethod
     def from_key(cls, key: str) -> ListSpec:
-        kind, window, section = key.removeprefix(keys.LIST).split("#", 2)
-        return cls(kind, window, None if section == "*" else section)  # type: ignore[arg-type]
+        return cls(*keys.list_of_key(key))  # type: ignore[arg-type]
 
 
-def _publish_lists(
+def _rank_lists(
     now: float,
     config: Settings,
     totals: dict[str, dict[str, int]],
     entries: dict[str, CatalogEntry],
     state: RunState,
     report: RunReport,
-) -> list[str]:
+) -> dict[str, tuple[ListSpec, list[Ranked]]]:
+    """Every list of this run, in order, with the editors' controls applied."""
     controls = editorial.active_controls(now)
     eligible = eligible_entries(entries, controls.exclusions.keys(), now, config.max_article_age_days * DAY_SECONDS)
     listed = {name: listed_totals(totals[name], config.count_widget_clicks_in_lists) for name in WINDOWS}
@@ -345,8 +344,14 @@ def _publish_lists(
             (placement, _ranked(spec, placement.article_id, listed, scores)) for placement in pins.get(spec.key, [])
         ]
         ranked[spec.key] = (spec, place_pins(organic, pinned, config.list_depth))
+    return ranked
 
-    previous = published.get_lists(list(ranked))
+
+def _publish_lists(
+    now: float, ranked: dict[str, tuple[ListSpec, list[Ranked]]], entries: dict[str, CatalogEntry], report: RunReport
+) -> list[str]:
+    """Write the lists that changed, each item with its rank in the previous run; returns the non-empty lists."""
+    previous = published.get_documents(list(ranked))
     for list_key, (spec, top) in ranked.items():
         old = previous.get(list_key)
         previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
@@ -368,7 +373,7 @@ def _publish_lists(
     return sorted(key for key, (_, top) in ranked.items() if top)
 
 
-def _why_not_eligible(article_id: str, entries: dict[str, CatalogEntry], exclusions: Any) -> str:
+def _why_not_eligible(article_id: str, entries: dict[str, CatalogEntry], exclusions: Collection[str]) -> str:
     if article_id in exclusions:
         return "excluded"
     if article_id not in entries:
@@ -378,8 +383,7 @@ def _why_not_eligible(article_id: str, entries: dict[str, CatalogEntry], exclusi
 
 def _catalog_digest(top: list[Ranked], entries: dict[str, CatalogEntry]) -> str:
     """Changes when a listed article is edited: read containers then fetch that list's cards again."""
-    versions = [[item.article_id, entries[item.article_id].version] for item in top]
-    return hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:16]
+    return codec.digest([[item.article_id, entries[item.article_id].version] for item in top])
 
 
 def _trending_parameters(config: Settings) -> TrendingParameters:
@@ -418,7 +422,7 @@ def _publish_counts(totals: dict[str, dict[str, int]], state: RunState, report: 
         ]
     hashes: dict[str, str] = {}
     for chunk, counts in chunks.items():
-        digest = hashlib.sha256(json.dumps(counts, sort_keys=True).encode()).hexdigest()[:16]
+        digest = codec.digest(counts)
         hashes[str(chunk)] = digest
         if state.count_hashes.get(str(chunk)) != digest:
             published.put_counts_chunk(chunk, {"counts": counts, "generated_at": report.generated_at})
