@@ -76,7 +76,7 @@ def function_environment(table: str, endpoint: str | None = None) -> dict[str, s
         "AWS_SECRET_ACCESS_KEY": ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        **load_template().function_environment(None, {TABLE_ID: table}),
+        **load_template().function_environment(None, load_template().table_names(table)),
     }
     if endpoint:
         environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint

@@ -51,7 +51,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, template: Template) -> Iterator[dic
         "AWS_DEFAULT_REGION": TEST_REGION,
         "AWS_REGION": TEST_REGION,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        **template.function_environment(None, {"ViewsTable": TEST_TABLE_NAME}, {"TrustedProxyHops": "1"}),
+        **template.function_environment(None, template.table_names(TEST_TABLE_NAME), {"TrustedProxyHops": "1"}),
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -65,7 +65,7 @@ def ddb_table(aws_env: dict[str, str], template: Template) -> Iterator[str]:
     """Every table of template.yaml in moto (ViewsTable named mostread-test); yields the table name."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name=TEST_REGION)
-        for spec in template.tables({"ViewsTable": TEST_TABLE_NAME}):
+        for spec in template.tables(template.table_names(TEST_TABLE_NAME)):
             client.create_table(**spec.create_kwargs)
             if spec.ttl_attribute:
                 client.update_time_to_live(

@@ -23,6 +23,9 @@ SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 DYNAMODB_TABLE = "AWS::DynamoDB::Table"
 
 
+MAIN_TABLE = "ViewsTable"  # the table with the views, the stream and the catalog
+
+
 class TemplateError(ValueError):
     """The template says something this loader cannot turn into a local equivalent."""
 
@@ -212,6 +215,16 @@ class Template:
             }
             specs.append(_table_spec(logical_id, names.get(logical_id, logical_id), properties))
         return specs
+
+    def table_names(self, views_table: str) -> dict[str, str]:
+        """Names for every table of the template, derived from the views table's: ``ViewsTable`` is
+        ``views_table`` and, for example, ``SaltsTable`` is ``<views_table>-salts``."""
+        return {
+            spec.logical_id: views_table
+            if spec.logical_id == MAIN_TABLE
+            else f"{views_table}-{spec.logical_id.removesuffix('Table').lower()}"
+            for spec in self.tables()
+        }
 
     def http_routes(self) -> list[Route]:
         routes = []

@@ -26,6 +26,8 @@ class Settings(BaseModel):
     trending_min_views: int = Field(default=1, ge=1, le=100_000)
     trending_half_life_hours: float = Field(default=12, ge=1, le=720)
     trending_prior_views: float = Field(default=10, ge=1, le=100_000)
+    max_views_per_address: int = Field(default=20, ge=1, le=1000)
+    salts_table_name: str = Field(default="", max_length=255)
 
     @field_validator("excluded_sections", mode="before")
     @classmethod
@@ -76,6 +78,8 @@ _ENVIRONMENT = {
     "trending_min_views": "TRENDING_MIN_VIEWS",
     "trending_half_life_hours": "TRENDING_HALF_LIFE_HOURS",
     "trending_prior_views": "TRENDING_PRIOR_VIEWS",
+    "max_views_per_address": "MAX_VIEWS_PER_ADDRESS",
+    "salts_table_name": "SALTS_TABLE_NAME",
 }
 
 

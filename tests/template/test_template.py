@@ -26,6 +26,7 @@ from mostread_dev.template import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_ARN = {"Fn::GetAtt": ["ViewsTable", "Arn"]}
+SALTS_ARN = {"Fn::GetAtt": ["SaltsTable", "Arn"]}
 
 # (method, path) -> function serving it; the contract's v1 routes.
 CONTRACT_ROUTES = {
@@ -144,8 +145,24 @@ def test_ranking_runs_every_minute_one_at_a_time(template: Template) -> None:
     [schedule] = template.schedules()
     assert schedule.function_id == "RankFunction"
     assert schedule.rate_seconds == 60
-    assert template.function_property("RankFunction", "ReservedConcurrentExecutions") == 1
+    # one run at a time is the lease's job: reserved concurrency does not deploy on accounts limited to 10
+    assert template.function_property("RankFunction", "ReservedConcurrentExecutions") is None
     assert template.function_property("RankFunction", "Timeout") < 60
+
+
+def test_stream_consumer_gives_up_on_a_poison_record_into_the_failure_queue(template: Template) -> None:
+    [event] = template.functions()["IngestFunction"]["Events"].values()
+    properties = event["Properties"]
+    assert 0 < properties["MaximumRetryAttempts"] <= 100
+    # the stream keeps records 24 h: a failed batch must reach the queue while replay-failed can still read it
+    assert 60 <= properties["MaximumRecordAgeInSeconds"] <= 12 * 3600
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["IngestFailureQueue", "Arn"]}}
+    }
+    queue = template.resources["IngestFailureQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 86400
 
 
 def test_stream_consumer_bisects_and_keeps_only_new_views(template: Template) -> None:
@@ -172,26 +189,26 @@ def test_stream_consumer_bisects_and_keeps_only_new_views(template: Template) ->
 
 
 def test_function_environment_resolves_refs(template: Template) -> None:
-    environment = template.function_environment("TrackFunction", {"ViewsTable": "views-local"})
+    environment = template.function_environment("TrackFunction", template.table_names("views-local"))
     assert environment["TABLE_NAME"] == "views-local"
     assert environment["DEDUPE_MINUTES"] == "30"
     assert environment["TRUSTED_PROXY_HOPS"] == "0"
     assert environment["POWERTOOLS_SERVICE_NAME"] == "mostread"
     overridden = template.function_environment(
-        "RankFunction", {"ViewsTable": "t"}, {"TrustedProxyHops": "1", "ListDepth": "20"}
+        "RankFunction", template.table_names("t"), {"TrustedProxyHops": "1", "ListDepth": "20"}
     )
     assert (overridden["TRUSTED_PROXY_HOPS"], overridden["LIST_DEPTH"]) == ("1", "20")
     with pytest.raises(TemplateError, match="ViewsTable"):
         template.function_environment("TrackFunction", {})
     with pytest.raises(TemplateError, match="NoSuchFunction"):
-        template.function_environment("NoSuchFunction", {"ViewsTable": "t"})
+        template.function_environment("NoSuchFunction", template.table_names("t"))
 
 
 def test_parameter_defaults_agree_with_the_settings_model(template: Template) -> None:
     from mostread.config import Settings
 
-    defaults = Settings(table_name="mostread-test")
-    environment = template.function_environment(None, {"ViewsTable": "mostread-test"})
+    defaults = Settings(table_name="mostread-test", salts_table_name="mostread-test-salts")
+    environment = template.function_environment(None, template.table_names("mostread-test"))
     from_template = Settings.model_validate({field: environment[field.upper()] for field in Settings.model_fields})
     for field in Settings.model_fields:
         assert getattr(from_template, field) == getattr(defaults, field), field
@@ -231,7 +248,7 @@ def test_policies_are_inline_and_never_wildcards(template: Template) -> None:
 def test_table_statements_are_limited_to_leading_keys(template: Template) -> None:
     for function_id in template.functions():
         for statement in statements(template, function_id):
-            if statement["Resource"] == TABLE_ARN:
+            if statement["Resource"] in (TABLE_ARN, SALTS_ARN):
                 assert leading_keys(statement), (function_id, statement.get("Sid"))
             else:
                 # The only other resource: the catalog index, queried by the ranking run.
@@ -248,13 +265,18 @@ def test_read_function_cannot_write(template: Template) -> None:
 
 
 def test_track_function_touches_only_views_and_salts(template: Template) -> None:
-    granted = set()
+    granted: dict[str, set[str]] = {}
     for statement in statements(template, "TrackFunction"):
-        granted.update(actions(statement))
-        assert set(leading_keys(statement) or ["missing"]) <= {"view#*", "salt#*"}
-    assert granted == {"dynamodb:PutItem", "dynamodb:GetItem"}
-    salt_reads = [s for s in statements(template, "TrackFunction") if "dynamodb:GetItem" in actions(s)]
-    assert all(leading_keys(s) == ["salt#*"] for s in salt_reads)
+        table = statement["Resource"]["Fn::GetAtt"][0]
+        granted.setdefault(table, set()).update(actions(statement))
+        assert leading_keys(statement) == {"ViewsTable": ["view#*"], "SaltsTable": ["salt#*"]}[table]
+    # views are only ever added (a conditional put); salts are read, created, and deleted after 48 h
+    assert granted == {
+        "ViewsTable": {"dynamodb:PutItem"},
+        "SaltsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    }
+    for function_id in set(template.functions()) - {"TrackFunction"}:
+        assert all(statement["Resource"] != SALTS_ARN for statement in statements(template, function_id))
 
 
 def test_writers_write_only_their_own_keys(template: Template) -> None:
@@ -266,8 +288,17 @@ def test_writers_write_only_their_own_keys(template: Template) -> None:
         return keys
 
     assert written("IngestFunction") == {"log#*", "slots"}
-    assert written("CatalogFunction") == {"article#*"}
-    assert written("RankFunction") == {"sum#*", "base#*", "list#*", "counts#*", "state#*", "slots"}
+    assert written("CatalogFunction") == {"article#*", "catalog-log"}
+    assert written("RankFunction") == {
+        "orow#*",
+        "sum#*",
+        "osum#*",
+        "base#*",
+        "list#*",
+        "counts#*",
+        "state#*",
+        "slots",
+    }
     assert written("EditorialFunction") == {"editorial"}
 
 
@@ -306,8 +337,8 @@ def test_table_settings(template: Template) -> None:
 
 
 def test_loader_table_spec(template: Template) -> None:
-    [spec] = template.tables({"ViewsTable": "local-views"})
-    assert spec.logical_id == "ViewsTable"
+    spec, salts = template.tables(template.table_names("local-views"))
+    assert (spec.logical_id, salts.logical_id, salts.table_name) == ("ViewsTable", "SaltsTable", "local-views-salts")
     assert spec.table_name == "local-views"
     assert spec.ttl_attribute == "expires_at"
     kwargs = spec.create_kwargs
