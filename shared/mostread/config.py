@@ -28,6 +28,8 @@ class Settings(BaseModel):
     trending_prior_views: float = Field(default=10, ge=1, le=100_000)
     max_views_per_address: int = Field(default=20, ge=1, le=1000)
     salts_table_name: str = Field(default="", max_length=255)
+    # when set, X-Forwarded-For is trusted only on requests carrying it (CloudFront adds it as an origin header)
+    trusted_proxy_secret: str = Field(default="", max_length=256)
 
     @field_validator("excluded_sections", mode="before")
     @classmethod
@@ -80,6 +82,7 @@ _ENVIRONMENT = {
     "trending_prior_views": "TRENDING_PRIOR_VIEWS",
     "max_views_per_address": "MAX_VIEWS_PER_ADDRESS",
     "salts_table_name": "SALTS_TABLE_NAME",
+    "trusted_proxy_secret": "TRUSTED_PROXY_SECRET",
 }
 
 
