@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 
 import boto3
@@ -15,21 +14,10 @@ TEST_REGION = "eu-west-1"
 
 
 def clear_mostread_caches() -> None:
-    """Forget the cached settings and DynamoDB client, so the next call sees the current env and mock."""
-    for module_name, function_name in (("mostread.config", "settings"), ("mostread.dal.client", "dynamodb")):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        cached = getattr(module, function_name, None)
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    from mostread.dal import salts
-    from mostread.services import ingest, reading
+    """Start as a fresh container: forget every per-container cache (settings, client, salts, readers, ...)."""
+    from mostread import caches
 
-    salts._cache.clear()
-    ingest._marked_here.clear()
-    reading._cards.clear()
+    caches.reset()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,9 @@ class FakeContext:
     invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test"
     aws_request_id: str = "req-1"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 55_000
+
 
 def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py afresh, under a module name of its own."""

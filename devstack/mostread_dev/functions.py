@@ -186,11 +186,9 @@ def apply_environment(variables: Mapping[str, str], remove: Iterable[str] = ()) 
     for name in remove:
         os.environ.pop(name, None)
     os.environ.update(variables)
-    for module_name, function_name in (("mostread.config", "settings"), ("mostread.dal.client", "dynamodb")):
-        module = sys.modules.get(module_name)
-        cached = getattr(module, function_name, None) if module else None
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+    caches = sys.modules.get("mostread.caches")
+    if caches is not None:  # nothing is cached before the package is first imported
+        caches.reset()
 
 
 def send_function_logs_to_stderr() -> None:

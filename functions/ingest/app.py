@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread.clock import system_clock
+from mostread.dal.client import default_db
 from mostread.observability import MetricUnit, logger, metrics
 from mostread.services.ingest import ingest_records
 
@@ -13,7 +14,14 @@ from mostread.services.ingest import ingest_records
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # Any failure raises: Lambda retries (and bisects) the batch; logging is idempotent per view.
-    logged = ingest_records(event.get("Records", []), system_clock)
-    metrics.add_metric(name="ViewsLogged", unit=MetricUnit.Count, value=logged)
-    return {"logged": logged}
+    result = ingest_records(default_db(), event.get("Records", []), system_clock)
+    metrics.add_metric(name="ViewsLogged", unit=MetricUnit.Count, value=result.logged)
+    if result.rejected:
+        # a record that is not a view the tracker could have written is never going to log: count it, go on
+        metrics.add_metric(name="RecordsRejected", unit=MetricUnit.Count, value=result.rejected)
+        logger.error("stream records rejected", extra={"rejected": result.rejected})
+    if result.failed_sequence_numbers:
+        logger.error("log write failed; Lambda retries from the reported records", exc_info=False)
+    # ReportBatchItemFailures: Lambda retries from the earliest failed record (then bisects, then gives up to the
+    # failure queue after MaximumRetryAttempts / MaximumRecordAgeInSeconds)
+    return {"batchItemFailures": [{"itemIdentifier": number} for number in result.failed_sequence_numbers]}

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from mostread.caches import remembered
+
 
 class Settings(BaseModel):
     """Everything a deployment can change. Template Parameters feed these through environment variables."""
@@ -98,3 +100,6 @@ def settings() -> Settings:
     except ValidationError as error:
         names = ", ".join(_ENVIRONMENT[str(e["loc"][0])] for e in error.errors() if e["loc"])
         raise ConfigurationError(f"invalid environment: {names}: {error}") from error
+
+
+remembered(settings.cache_clear)

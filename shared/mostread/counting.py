@@ -1,23 +1,43 @@
 """What counts: the rules that turn the recorded view log into counts. Pure; no AWS.
 
-A recorded view becomes a log entry. Counting happens per dedupe slot: within one slot a visitor
-counts once per article, at the time of their first view. Because counting is a function of the
-*set* of entries, an entry delivered twice (a retried or bisected stream batch, a repeated run)
-changes nothing.
+A recorded view becomes a log row. Counting happens per dedupe slot:
 
-Self-feeding protection: a counted view whose first entry came from the widget itself
-(``ref=mostread``) is also counted under the article's *widget key*. Every aggregate (summaries,
-window bases, totals) carries both keys through the same sums, so the lists can subtract widget
-clicks while the article's own counts keep them.
+* within one slot a visitor counts once per article, in the 5-minute bucket of their *first* view (the
+  earliest receive time; ties broken by a hash of the event key, so the choice never depends on arrival);
+* at most ``cap`` visitors count per article and client address (``MaxViewsPerAddress``): the ``cap`` whose
+  first views came first. The others are *capped*: recorded, never counted, and reported per article;
+* a counted view whose first row came from the widget itself (``ref=mostread``) is also counted under the
+  article's *widget key*, so lists can leave widget clicks out while the article's own counts keep them.
+
+Counting is a function of the *set* of rows: ``SlotCounter`` takes rows in any order, in any number of
+calls, each row any number of times, and always holds the counts of the set it has seen. That is what lets
+a ranking run feed it only the log chunks written since its last run, and what makes a redelivered or
+bisected stream batch, a re-read chunk or a repeated run harmless.
+
+Memory: one entry per (article, address) with one visitor (about 110 bytes), a short list when several
+visitors share an address, and for an address over the cap the ``cap`` counted visitors plus a 32-bit
+fingerprint per capped visitor. Visitors are told apart within one (article, address) by 32 bits of their
+hash: two of the few visitors behind one address colliding is a chance of about n²/2³³.
 """
 
 from __future__ import annotations
 
+import bisect
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from mostread.timebuckets import FINE_SECONDS, Window, fine_bucket
+from mostread.timebuckets import FINE_SECONDS, Slot, Window
+
+WIDGET_REF = "mostread"
+# "@" and "!" cannot start an article id (see models.ARTICLE_ID_PATTERN): derived keys never collide with ids
+WIDGET_KEY_PREFIX = "@"
+CAPPED_KEY_PREFIX = "!"
+
+Row = Sequence[object]  # [article_id, visitor, received_ms, event_key, address, ref, weight]
+# count key (article id, widget key or capped key) -> counts per 5-minute bucket of one slot
+SlotCounts = dict[str, list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +64,7 @@ class LoggedView:
         ]
 
     @classmethod
-    def from_row(cls, row: list[object]) -> LoggedView:
+    def from_row(cls, row: Row) -> LoggedView:
         article_id, visitor, received_ms, event_key, address, ref, weight = row
         return cls(
             str(article_id),
@@ -57,18 +77,264 @@ class LoggedView:
         )
 
 
-WIDGET_REF = "mostread"
-# "@" cannot start an article id (see models.ARTICLE_ID_PATTERN), so widget keys never collide with ids
-WIDGET_KEY_PREFIX = "@"
-
-
 def widget_key(article_id: str) -> str:
     return WIDGET_KEY_PREFIX + article_id
 
 
+def capped_key(article_id: str) -> str:
+    return CAPPED_KEY_PREFIX + article_id
+
+
+def is_article_key(key: str) -> bool:
+    return not key.startswith((WIDGET_KEY_PREFIX, CAPPED_KEY_PREFIX))
+
+
+def article_of_key(key: str) -> str:
+    return key[1:] if not is_article_key(key) else key
+
+
+# -- a row's first-view key ------------------------------------------------------------------------------
+# A visitor's first view of an article in a slot is the row with the smallest packed key:
+#   offset in the slot (ms, 22 bits) | event-key hash (16 bits) | widget flag (1 bit) | weight (12 bits)
+# so comparing two integers compares receive time, then the tie-break, deterministically.
+
+_WEIGHT_BITS = 12
+_WEIGHT_MASK = (1 << _WEIGHT_BITS) - 1
+_WIDGET_BIT = 1 << _WEIGHT_BITS
+_TIE_SHIFT = _WEIGHT_BITS + 1
+_OFFSET_SHIFT = _TIE_SHIFT + 16
+_KEY_BITS = _OFFSET_SHIFT + 22
+_KEY_MASK = (1 << _KEY_BITS) - 1
+_VISITOR_MASK = 0xFFFFFFFF
+MAX_WEIGHT = _WEIGHT_MASK
+MAX_SLOT_SECONDS = ((1 << 22) - 1) // 1000  # the offset's 22 bits hold an hour and a little more
+
+
+def first_view_key(offset_ms: int, event_key: str, widget: bool, weight: int) -> int:
+    tie = zlib.crc32(event_key.encode()) & 0xFFFF
+    return (offset_ms << _OFFSET_SHIFT) | (tie << _TIE_SHIFT) | (_WIDGET_BIT if widget else 0) | weight
+
+
+def _bucket(key: int) -> int:
+    return (key >> _OFFSET_SHIFT) // (FINE_SECONDS * 1000)
+
+
+def _visitor_bits(visitor: str) -> int:
+    return int(visitor[:8], 16) if len(visitor) >= 8 else zlib.crc32(visitor.encode())
+
+
+def _address_bits(address: str, visitor: str) -> int:
+    # rows logged before addresses were recorded are each their own address: the cap cannot apply to them
+    source = address or visitor
+    try:
+        return int(source[:16], 16)
+    except ValueError:
+        return zlib.crc32(source.encode())
+
+
+class _OverCap:
+    """An (article, address) with more visitors than the cap: the ``cap`` counted, sorted by (key, visitor),
+    and a fingerprint of every other visitor."""
+
+    __slots__ = ("counted", "others")
+
+    def __init__(self, counted: list[int], others: set[int]) -> None:
+        self.counted = counted  # (key << 32) | visitor, ascending
+        self.others = others
+
+
+class SlotCounter:
+    """Exact counts of one slot from rows given in any order, any number of times (see the module doc)."""
+
+    def __init__(self, slot: Slot, cap: int) -> None:
+        if slot.seconds > MAX_SLOT_SECONDS or slot.seconds % FINE_SECONDS:
+            raise ValueError(f"a slot must be whole 5-minute buckets and at most {MAX_SLOT_SECONDS} s")
+        if cap < 1:
+            raise ValueError("the cap must be at least 1")
+        self.slot = slot
+        self.cap = cap
+        self.rows = 0
+        self.rows_outside = 0
+        self._ids: dict[str, int] = {}
+        self._articles: list[str] = []
+        # (article index << 64) | address bits -> one member, members, or _OverCap
+        self._groups: dict[int, int | list[int] | _OverCap] = {}
+        self._counted: dict[int, list[int]] = {}
+        self._widget: dict[int, list[int]] = {}
+        self._capped: defaultdict[int, int] = defaultdict(int)
+
+    def __contains__(self, article_id: str) -> bool:
+        return article_id in self._ids
+
+    @property
+    def article_ids(self) -> list[str]:
+        return list(self._articles)
+
+    def add_rows(self, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Row) -> None:
+        article_id, visitor, received_ms, event_key, address, ref, weight = row
+        offset_ms = int(str(received_ms)) - self.slot.start * 1000
+        if not 0 <= offset_ms < self.slot.seconds * 1000:
+            # a row from another slot is a writer's bug; counting it here would put it in the wrong window
+            self.rows_outside += 1
+            return
+        self.rows += 1
+        article = str(article_id)
+        index = self._ids.get(article)
+        if index is None:
+            index = self._ids[article] = len(self._articles)
+            self._articles.append(article)
+        key = first_view_key(offset_ms, str(event_key), ref == WIDGET_REF, min(int(str(weight)), MAX_WEIGHT))
+        self._add(index, (index << 64) | _address_bits(str(address), str(visitor)), _visitor_bits(str(visitor)), key)
+
+    def _add(self, index: int, group: int, visitor: int, key: int) -> None:
+        held = self._groups.get(group)
+        member = (visitor << _KEY_BITS) | key
+        if held is None:
+            self._groups[group] = member
+            self._count(index, key, 1)
+        elif isinstance(held, int):
+            if held >> _KEY_BITS == visitor:
+                old = held & _KEY_MASK
+                if key < old:
+                    self._groups[group] = member
+                    self._move(index, old, key)
+            else:
+                members = [held]
+                self._groups[group] = members
+                self._add_member(index, group, members, visitor, key)
+        elif isinstance(held, list):
+            self._add_member(index, group, held, visitor, key)
+        else:
+            self._add_over_cap(index, held, visitor, key)
+
+    def _add_member(self, index: int, group: int, members: list[int], visitor: int, key: int) -> None:
+        for position, held in enumerate(members):
+            if held >> _KEY_BITS == visitor:
+                old = held & _KEY_MASK
+                if key < old:
+                    members[position] = (visitor << _KEY_BITS) | key
+                    self._move(index, old, key)
+                return
+        if len(members) < self.cap:
+            members.append((visitor << _KEY_BITS) | key)
+            self._count(index, key, 1)
+            return
+        # one visitor too many: the cap first-come visitors count, the last in order is capped
+        ranked = sorted([((m & _KEY_MASK) << 32) | (m >> _KEY_BITS) for m in members] + [(key << 32) | visitor])
+        evicted = ranked.pop()
+        self._groups[group] = _OverCap(ranked, {evicted & _VISITOR_MASK})
+        self._capped[index] += 1
+        if evicted >> 32 == key and evicted & _VISITOR_MASK == visitor:
+            return  # the newcomer came last: nothing counted changes
+        self._count(index, evicted >> 32, -1)
+        self._count(index, key, 1)
+
+    def _add_over_cap(self, index: int, group: _OverCap, visitor: int, key: int) -> None:
+        ranked = (key << 32) | visitor
+        for position, held in enumerate(group.counted):
+            if held & _VISITOR_MASK == visitor:
+                old = held >> 32
+                if key < old:
+                    del group.counted[position]
+                    bisect.insort(group.counted, ranked)
+                    self._move(index, old, key)
+                return
+        if ranked > group.counted[-1]:
+            if visitor not in group.others:
+                group.others.add(visitor)
+                self._capped[index] += 1
+            return
+        # an earlier first view than the last counted one: it counts, the last counted one is capped
+        if visitor in group.others:
+            group.others.discard(visitor)
+        else:
+            self._capped[index] += 1
+        bisect.insort(group.counted, ranked)
+        evicted = group.counted.pop()
+        group.others.add(evicted & _VISITOR_MASK)
+        self._count(index, evicted >> 32, -1)
+        self._count(index, key, 1)
+
+    def _count(self, index: int, key: int, sign: int) -> None:
+        bucket, weight = _bucket(key), key & _WEIGHT_MASK
+        counted = self._counted.get(index)
+        if counted is None:
+            counted = self._counted[index] = [0] * self.slot.buckets
+        counted[bucket] += sign * weight
+        if key & _WIDGET_BIT:
+            widget = self._widget.get(index)
+            if widget is None:
+                widget = self._widget[index] = [0] * self.slot.buckets
+            widget[bucket] += sign * weight
+
+    def _move(self, index: int, old: int, new: int) -> None:
+        self._count(index, old, -1)
+        self._count(index, new, 1)
+
+    def counts(self) -> SlotCounts:
+        """Counted views per article and bucket, widget clicks under widget keys, capped visitors under capped
+        keys (in the slot's first bucket: capping is per slot)."""
+        result: SlotCounts = {}
+        for index, row in self._counted.items():
+            if any(row):
+                result[self._articles[index]] = list(row)
+        for index, row in self._widget.items():
+            if any(row):
+                result[widget_key(self._articles[index])] = list(row)
+        for index, capped in self._capped.items():
+            if capped:
+                result[capped_key(self._articles[index])] = [capped] + [0] * (self.slot.buckets - 1)
+        return result
+
+
+def count_slot(rows: Iterable[Row], slot: Slot, cap: int) -> SlotCounts:
+    """The counts of a set of rows, computed directly (the reference ``SlotCounter`` must agree with)."""
+    counter = SlotCounter(slot, cap)
+    counter.add_rows(rows)
+    return counter.counts()
+
+
+def reference_counts(rows: Iterable[Row], slot: Slot, cap: int) -> SlotCounts:
+    """The counting rules written out plainly, with no incremental state: every visitor's first view, then
+    per (article, address) the ``cap`` earliest first views. Used by the tests as the definition."""
+    first: dict[tuple[str, int, int], int] = {}
+    for row in rows:
+        article_id, visitor, received_ms, event_key, address, ref, weight = row
+        offset_ms = int(str(received_ms)) - slot.start * 1000
+        if not 0 <= offset_ms < slot.seconds * 1000:
+            continue
+        key = first_view_key(offset_ms, str(event_key), ref == WIDGET_REF, min(int(str(weight)), MAX_WEIGHT))
+        identity = (str(article_id), _address_bits(str(address), str(visitor)), _visitor_bits(str(visitor)))
+        first[identity] = min(key, first.get(identity, key))
+    groups: defaultdict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for (article_id, address, visitor), key in first.items():
+        groups[(article_id, address)].append((key, visitor))
+    counts: SlotCounts = {}
+    for (article_id, _), members in groups.items():
+        members.sort()
+        for key, _visitor in members[:cap]:
+            for count_key, wanted in ((article_id, True), (widget_key(article_id), bool(key & _WIDGET_BIT))):
+                if wanted:
+                    counts.setdefault(count_key, [0] * slot.buckets)[_bucket(key)] += key & _WEIGHT_MASK
+        if len(members) > cap:
+            counts.setdefault(capped_key(article_id), [0] * slot.buckets)[0] += len(members) - cap
+    return counts
+
+
+# -- totals over windows -----------------------------------------------------------------------------------
+
+
 def article_totals(totals: Mapping[str, int]) -> dict[str, int]:
     """Every counted view of each article, widget clicks included (the article's own counts)."""
-    return {key: views for key, views in totals.items() if not key.startswith(WIDGET_KEY_PREFIX)}
+    return {key: views for key, views in totals.items() if is_article_key(key)}
+
+
+def capped_totals(totals: Mapping[str, int]) -> dict[str, int]:
+    return {key[1:]: views for key, views in totals.items() if key.startswith(CAPPED_KEY_PREFIX)}
 
 
 def listed_totals(totals: Mapping[str, int], count_widget_clicks: bool) -> dict[str, int]:
@@ -84,75 +350,33 @@ def listed_totals(totals: Mapping[str, int], count_widget_clicks: bool) -> dict[
     return listed
 
 
-# count key (article id or widget key) -> counts per 5-minute bucket of one slot (index 0 = the slot's first bucket)
-SlotCounts = dict[str, list[int]]
-
-
-def count_slot(entries: Iterable[LoggedView], slot: int, slot_seconds: int) -> SlotCounts:
-    """Deduplicated counts of one slot. Entries outside the slot are a caller bug and are refused."""
-    first_views: dict[tuple[str, str], LoggedView] = {}
-    for entry in entries:
-        if not slot <= entry.received_ms // 1000 < slot + slot_seconds:
-            raise ValueError(f"entry at {entry.received_ms} ms is outside slot {slot}")
-        identity = (entry.article_id, entry.visitor)
-        seen = first_views.get(identity)
-        if seen is None or (entry.received_ms, entry.event_key) < (seen.received_ms, seen.event_key):
-            first_views[identity] = entry
-    buckets = slot_seconds // FINE_SECONDS
-    counts: SlotCounts = {}
-    for entry in first_views.values():
-        bucket = (fine_bucket(entry.received_ms / 1000) - slot) // FINE_SECONDS
-        counts.setdefault(entry.article_id, [0] * buckets)[bucket] += entry.weight
-        if entry.ref == WIDGET_REF:
-            counts.setdefault(widget_key(entry.article_id), [0] * buckets)[bucket] += entry.weight
-    return counts
-
-
 def add_slot_in_window(
-    totals: dict[str, int], counts: Mapping[str, list[int]], slot: int, window: Window, now: float
+    totals: dict[str, int], counts: Mapping[str, list[int]], slot: Slot, window: Window, now: float
 ) -> None:
     """Add the buckets of one slot that lie in ``window`` at ``now`` to ``totals``."""
     first = window.first_bucket(now)
-    wanted = [index for index in range(_bucket_count(counts)) if first <= slot + index * FINE_SECONDS <= now]
+    wanted = [index for index in range(slot.buckets) if first <= slot.bucket_start(index) <= now]
     if not wanted:
         return
-    for article_id, row in counts.items():
+    if len(wanted) == slot.buckets:
+        for key, row in counts.items():
+            views = sum(row)
+            if views:
+                totals[key] = totals.get(key, 0) + views
+        return
+    for key, row in counts.items():
         views = sum(row[index] for index in wanted if index < len(row))
         if views:
-            totals[article_id] = totals.get(article_id, 0) + views
+            totals[key] = totals.get(key, 0) + views
 
 
 def slot_totals(counts: Mapping[str, list[int]]) -> dict[str, int]:
-    return {article_id: sum(row) for article_id, row in counts.items() if sum(row)}
+    return {key: total for key, row in counts.items() if (total := sum(row))}
 
 
 def merge_totals(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
     merged: defaultdict[str, int] = defaultdict(int)
     for part in parts:
-        for article_id, views in part.items():
-            merged[article_id] += views
+        for key, views in part.items():
+            merged[key] += views
     return dict(merged)
-
-
-def roll_totals(
-    totals: dict[str, int], leaving: Iterable[Mapping[str, int]], entering: Iterable[Mapping[str, int]]
-) -> dict[str, int]:
-    """Totals of a window moved forward: minus the parts that left it, plus those that entered."""
-    rolled = dict(totals)
-    for part in leaving:
-        for article_id, views in part.items():
-            remaining = rolled.get(article_id, 0) - views
-            if remaining < 0:
-                raise ValueError(f"{article_id}: the base holds fewer views than the slot leaving it")
-            if remaining:
-                rolled[article_id] = remaining
-            else:
-                rolled.pop(article_id, None)
-    for part in entering:
-        for article_id, views in part.items():
-            rolled[article_id] = rolled.get(article_id, 0) + views
-    return rolled
-
-
-def _bucket_count(counts: Mapping[str, list[int]]) -> int:
-    return max((len(row) for row in counts.values()), default=0)

@@ -1,35 +1,48 @@
-"""Every key format of the table, defined once.
+"""Every key format of the tables, defined once.
 
-One table, string keys ``pk`` / ``sk``. The prefix of ``pk`` names the access pattern; the IAM
-policies in template.yaml grant each function only the prefixes it uses (dynamodb:LeadingKeys).
+One table, string keys ``pk`` / ``sk``. The prefix of ``pk`` names the access pattern; the IAM policies in
+template.yaml grant each function only the prefixes it uses (dynamodb:LeadingKeys). The daily salts live in a
+table of their own (no backups, no stream) under the same ``salt#`` keys.
 """
 
 from __future__ import annotations
 
 import zlib
 
+from mostread.timebuckets import Slot
+
 VIEW = "view#"  # one item per recorded view, keyed by its event key: spreads any article over many keys
-SALT = "salt#"  # the daily visitor-hash salt
+SALT = "salt#"  # the daily visitor-hash salt (in the salts table)
 LOG = "log#"  # compact view log of one dedupe slot, written in chunks by the stream consumer
+ORPHAN_ROWS = "orow#"  # log rows of articles not (yet) in the catalog, by article partition, for the slot's seal
 SLOT_INDEX = "slots"  # one item per slot with logged views: when it last received some, when it was summarised
-SUMMARY = "sum#"  # per-slot deduplicated counts, per article and 5-minute bucket
-BASE = "base#"  # per-window totals over complete, summarised slots
+SUMMARY = "sum#"  # a sealed slot's deduplicated counts of the articles catalogued when it was sealed
+ORPHAN_SUMMARY = "osum#"  # the same for the other ids, by article partition, looked up when an article registers
+BASE = "base#"  # per-window totals over sealed slots
 LIST = "list#"  # precomputed ranking lists, one item each, read with one GetItem
 COUNTS = "counts#"  # per-article window counts, in chunks
-LATEST_RUN = "counts#latest-run"  # when the latest ranking run finished: the read path's "as of"
+LATEST_RUN = "counts#latest-run"  # when the latest ranking run finished, and how many count chunks it wrote
 ARTICLE = "article#"  # the catalog
+CATALOG_LOG = "catalog-log"  # every catalog change, so a ranking run reads changes, not the whole catalog
 RUN_STATE = "state#ranking"  # bookkeeping of the ranking run
+LEASE = "state#lease"  # held by the one ranking run that may run now
 EDITORIAL = "editorial"  # exclusions and pins, one partition: the ranking run reads them all with one Query
 
 ITEM = "-"  # sort key of single-item partitions
 
-COUNT_CHUNKS = 8
 CATALOG_SHARDS = 8
 CATALOG_INDEX = "catalog"
+# ids are spread over this many partitions in the orphan rows and orphan summaries, so that registering one
+# article reads one partition of each slot, whatever the number of uncatalogued ids
+ORPHAN_PARTITIONS = 32
 
 
 def stable_bucket(text: str, buckets: int) -> int:
     return zlib.crc32(text.encode()) % buckets
+
+
+def orphan_partition(article_id: str) -> int:
+    return stable_bucket(article_id, ORPHAN_PARTITIONS)
 
 
 def view_key(event_key: str) -> str:
@@ -40,12 +53,48 @@ def salt_key(day: str) -> str:
     return SALT + day
 
 
-def log_key(slot: int) -> str:
-    return f"{LOG}{slot}"
+def slot_name(slot: Slot) -> str:
+    """``<start, 12 digits>+<seconds>``: sorts by start; the length keeps slots of another DedupeMinutes apart."""
+    return f"{slot.start:012d}+{slot.seconds}"
 
 
-def summary_key(slot: int) -> str:
-    return f"{SUMMARY}{slot}"
+def slot_of_name(name: str) -> Slot:
+    start, seconds = name.split("+", 1)
+    return Slot(int(start), int(seconds))
+
+
+def log_key(slot: Slot) -> str:
+    return LOG + slot_name(slot)
+
+
+def log_chunk_sort_key(written_ms: int, chunk_id: str) -> str:
+    """Log chunks sort by when they were written, so a ranking run reads only those newer than its last read."""
+    return f"{written_ms:013d}#{chunk_id}"
+
+
+def written_ms_of(chunk_sort_key: str) -> int:
+    return int(chunk_sort_key.split("#", 1)[0])
+
+
+def orphan_rows_key(slot: Slot) -> str:
+    return ORPHAN_ROWS + slot_name(slot)
+
+
+def orphan_rows_sort_key(partition: int, source_chunk: str) -> str:
+    """One item per (log chunk, partition): reading a log chunk again writes the same items again."""
+    return f"{partition:02d}#{source_chunk}"
+
+
+def orphan_rows_prefix(partition: int) -> str:
+    return f"{partition:02d}#"
+
+
+def summary_key(slot: Slot) -> str:
+    return SUMMARY + slot_name(slot)
+
+
+def orphan_summary_key(slot: Slot) -> str:
+    return ORPHAN_SUMMARY + slot_name(slot)
 
 
 def base_key(window: str) -> str:
@@ -62,8 +111,8 @@ def list_of_key(key: str) -> tuple[str, str, str | None]:
     return kind, window, None if section == "*" else section
 
 
-def counts_key(article_id: str) -> str:
-    return f"{COUNTS}{stable_bucket(article_id, COUNT_CHUNKS)}"
+def counts_chunk_of(article_id: str, chunks: int) -> int:
+    return stable_bucket(article_id, chunks)
 
 
 def counts_chunk_key(chunk: int) -> str:
@@ -80,6 +129,10 @@ def catalog_shard(article_id: str) -> str:
 
 def catalog_shards() -> list[str]:
     return [f"catalog#{n}" for n in range(CATALOG_SHARDS)]
+
+
+def catalog_log_sort_key(changed_ms: int, article_id: str) -> str:
+    return f"{changed_ms:013d}#{article_id}"
 
 
 def exclusion_sort_key(article_id: str) -> str:

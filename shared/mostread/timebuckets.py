@@ -16,6 +16,7 @@ from typing import Literal
 
 FINE_SECONDS = 300
 HOUR_SECONDS = 3600
+DAY_SECONDS = 86400
 
 WindowName = Literal["1h", "24h", "7d"]
 WINDOWS: tuple[WindowName, ...] = ("1h", "24h", "7d")
@@ -46,6 +47,33 @@ WINDOW_SPECS: dict[WindowName, Window] = {
     "7d": Window("7d", HOUR_SECONDS, 168),
 }
 LONGEST_WINDOW = WINDOW_SPECS["7d"]
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Slot:
+    """A dedupe slot: a fixed clock period in which one visitor counts once per article. Its length is part of
+    its identity, so slots written under another ``DedupeMinutes`` stay what they were after a redeploy."""
+
+    start: int
+    seconds: int
+
+    @classmethod
+    def of(cls, timestamp: float, seconds: int) -> Slot:
+        return cls(floor_to(timestamp, seconds), seconds)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.seconds
+
+    @property
+    def buckets(self) -> int:
+        return self.seconds // FINE_SECONDS
+
+    def bucket_start(self, index: int) -> int:
+        return self.start + index * FINE_SECONDS
+
+    def contains(self, timestamp: float) -> bool:
+        return self.start <= timestamp < self.end
 
 
 def floor_to(timestamp: float, step: int) -> int:

@@ -1,13 +1,14 @@
-"""One boto3 DynamoDB client per container, plus a meter of the capacity units it consumes.
+"""One boto3 DynamoDB client per container, and the few request shapes every access pattern shares.
 
-The endpoint comes from boto3's own configuration (``AWS_ENDPOINT_URL_DYNAMODB`` locally), so the
-same code runs in Lambda, against DynamoDB Local and against moto.
+The endpoint comes from boto3's own configuration (``AWS_ENDPOINT_URL_DYNAMODB`` locally), so the same code
+runs in Lambda, against DynamoDB Local and against moto. Access patterns take a ``Db`` (client and table
+name) so a caller can hand them another client: the tests' in-memory fake, or one that fails on purpose.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,65 +16,54 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError as BotoClientError
 
+from mostread.caches import remembered
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-
-class CapacityMeter:
-    """Sums ConsumedCapacity from every response, per operation and in total."""
-
-    def __init__(self) -> None:
-        self.read_units: defaultdict[str, float] = defaultdict(float)
-        self.write_units: defaultdict[str, float] = defaultdict(float)
-
-    def record(self, operation: str, parsed: dict[str, Any]) -> None:
-        consumed = parsed.get("ConsumedCapacity")
-        entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
-        for entry in entries:
-            self.read_units[operation] += float(entry.get("ReadCapacityUnits", 0) or 0)
-            self.write_units[operation] += float(entry.get("WriteCapacityUnits", 0) or 0)
-            if not entry.get("ReadCapacityUnits") and not entry.get("WriteCapacityUnits"):
-                units = float(entry.get("CapacityUnits", 0) or 0)
-                bucket = self.read_units if operation in _READ_OPERATIONS else self.write_units
-                bucket[operation] += units
-
-    def reset(self) -> None:
-        self.read_units.clear()
-        self.write_units.clear()
-
-    @property
-    def total_read(self) -> float:
-        return sum(self.read_units.values())
-
-    @property
-    def total_write(self) -> float:
-        return sum(self.write_units.values())
+Item = dict[str, Any]
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem limit
+BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem limit
 
 
-_READ_OPERATIONS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+@dataclass(frozen=True)
+class Db:
+    """Where an access pattern reads and writes: a client and the table's name."""
 
-meter = CapacityMeter()
-
-
-def _on_response(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-    meter.record(model.name, parsed)
+    client: DynamoDBClient
+    table: str
 
 
 @lru_cache(maxsize=1)
 def dynamodb() -> DynamoDBClient:
     config = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=2, read_timeout=5)
-    client = boto3.client("dynamodb", config=config)
-    client.meta.events.register("after-call.dynamodb", _on_response)
-    return client
+    return boto3.client("dynamodb", config=config)
+
+
+@lru_cache(maxsize=1)
+def default_db() -> Db:
+    from mostread.config import settings
+
+    return Db(dynamodb(), settings().table_name)
+
+
+remembered(dynamodb.cache_clear)
+remembered(default_db.cache_clear)
 
 
 def table_name() -> str:
-    from mostread.config import settings
+    return default_db().table
 
-    return settings().table_name
+
+def is_live(item: Item, now: float) -> bool:
+    """False for an item whose TTL has passed: DynamoDB deletes expired items lazily (hours to days later),
+    so reads must not trust them (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html)."""
+    expires = item.get("expires_at")
+    return expires is None or float(expires["N"]) > now
 
 
 def query_all(
+    db: Db,
     pk: str,
     *,
     consistent: bool = False,
@@ -81,18 +71,22 @@ def query_all(
     key_attribute: str = "pk",
     sk_prefix: str | None = None,
     sk_from: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Every item of one partition (of the table or of an index), page by page."""
+    sk_after: str | None = None,
+) -> Iterator[Item]:
+    """Every item of one partition (of the table or of an index), page by page, in sort key order."""
     condition = f"{key_attribute} = :pk"
     values: dict[str, Any] = {":pk": {"S": pk}}
     if sk_prefix is not None:
         condition += " AND begins_with(sk, :prefix)"
         values[":prefix"] = {"S": sk_prefix}
-    if sk_from is not None:
+    elif sk_from is not None:
         condition += " AND sk >= :from"
         values[":from"] = {"S": sk_from}
+    elif sk_after is not None:
+        condition += " AND sk > :after"
+        values[":after"] = {"S": sk_after}
     request: dict[str, Any] = {
-        "TableName": table_name(),
+        "TableName": db.table,
         "KeyConditionExpression": condition,
         "ExpressionAttributeValues": values,
         "ReturnConsumedCapacity": "TOTAL",
@@ -102,22 +96,34 @@ def query_all(
     else:
         request["ConsistentRead"] = consistent
     while True:
-        page = dynamodb().query(**request)
+        page = db.client.query(**request)
         yield from page.get("Items", [])
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def batch_get(item_keys: list[dict[str, Any]], consistent: bool = False) -> Iterator[dict[str, Any]]:
+def batch_get(db: Db, item_keys: list[Item], consistent: bool = False) -> Iterator[Item]:
     """Items for the given keys, 100 per BatchGetItem, unprocessed keys asked again."""
-    table = table_name()
-    for start in range(0, len(item_keys), 100):
-        request: dict[str, Any] = {table: {"Keys": item_keys[start : start + 100], "ConsistentRead": consistent}}
+    for start in range(0, len(item_keys), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            db.table: {"Keys": item_keys[start : start + BATCH_GET_LIMIT], "ConsistentRead": consistent}
+        }
         while request:
-            response = dynamodb().batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
-            yield from response["Responses"].get(table, [])
+            response = db.client.batch_get_item(RequestItems=request, ReturnConsumedCapacity="TOTAL")
+            yield from response["Responses"].get(db.table, [])
             request = response.get("UnprocessedKeys") or {}
+
+
+def batch_delete(db: Db, item_keys: list[Item]) -> None:
+    """Delete the given keys, 25 per BatchWriteItem, unprocessed requests sent again."""
+    for start in range(0, len(item_keys), BATCH_WRITE_LIMIT):
+        requests: dict[str, Any] = {
+            db.table: [{"DeleteRequest": {"Key": key}} for key in item_keys[start : start + BATCH_WRITE_LIMIT]]
+        }
+        while requests:
+            response = db.client.batch_write_item(RequestItems=requests, ReturnConsumedCapacity="TOTAL")
+            requests = response.get("UnprocessedItems") or {}
 
 
 def condition_held(write: Callable[[], object]) -> bool:

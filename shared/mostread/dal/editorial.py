@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import keys
-from mostread.dal.client import condition_held, dynamodb, query_all, table_name
+from mostread.dal.client import Db, condition_held, query_all
 from mostread.models import Exclusion, Pin
 
 TTL_GRACE_SECONDS = 24 * 3600
@@ -18,37 +18,37 @@ _EXCLUSION = keys.exclusion_sort_key("")
 _PIN = keys.pin_sort_key("")
 
 
-def put_exclusion(exclusion: Exclusion) -> None:
+def put_exclusion(db: Db, exclusion: Exclusion) -> None:
     item = _item(keys.exclusion_sort_key(exclusion.article_id), exclusion.article_id, exclusion.until_ts)
     _put_text(item, "until", exclusion.until)
     _put_text(item, "reason", exclusion.reason)
-    _put(item)
+    _put(db, item)
 
 
-def put_pin(pin: Pin) -> None:
+def put_pin(db: Db, pin: Pin) -> None:
     """Stores the article's one pin, replacing any previous one."""
     item = _item(keys.pin_sort_key(pin.article_id), pin.article_id, pin.until_ts)
     item.update(kind={"S": pin.kind}, window={"S": pin.window}, position={"N": str(pin.position)})
     _put_text(item, "section", pin.section)
     _put_text(item, "until", pin.until)
-    _put(item)
+    _put(db, item)
 
 
-def delete_exclusion(article_id: str) -> bool:
+def delete_exclusion(db: Db, article_id: str) -> bool:
     """True when there was an exclusion to delete."""
-    return _delete(keys.exclusion_sort_key(article_id))
+    return _delete(db, keys.exclusion_sort_key(article_id))
 
 
-def delete_pin(article_id: str) -> bool:
+def delete_pin(db: Db, article_id: str) -> bool:
     """True when there was a pin to delete."""
-    return _delete(keys.pin_sort_key(article_id))
+    return _delete(db, keys.pin_sort_key(article_id))
 
 
-def all_controls() -> tuple[list[Exclusion], list[Pin]]:
+def all_controls(db: Db) -> tuple[list[Exclusion], list[Pin]]:
     """Every stored exclusion and pin, expired or not, with one (strongly consistent) Query."""
     exclusions: list[Exclusion] = []
     pins: list[Pin] = []
-    for item in query_all(keys.EDITORIAL, consistent=True):
+    for item in query_all(db, keys.EDITORIAL, consistent=True):
         sort_key = item["sk"]["S"]
         if sort_key.startswith(_EXCLUSION):
             exclusions.append(
@@ -85,14 +85,14 @@ def _text(item: dict[str, Any], name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _put(item: dict[str, Any]) -> None:
-    dynamodb().put_item(TableName=table_name(), Item=item, ReturnConsumedCapacity="TOTAL")
+def _put(db: Db, item: dict[str, Any]) -> None:
+    db.client.put_item(TableName=db.table, Item=item, ReturnConsumedCapacity="TOTAL")
 
 
-def _delete(sort_key: str) -> bool:
+def _delete(db: Db, sort_key: str) -> bool:
     return condition_held(
-        lambda: dynamodb().delete_item(
-            TableName=table_name(),
+        lambda: db.client.delete_item(
+            TableName=db.table,
             Key={"pk": {"S": keys.EDITORIAL}, "sk": {"S": sort_key}},
             ConditionExpression="attribute_exists(pk)",
             ReturnConsumedCapacity="TOTAL",

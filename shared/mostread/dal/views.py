@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mostread import keys
 from mostread.counting import LoggedView
-from mostread.dal.client import condition_held, dynamodb, table_name
+from mostread.dal.client import Db, condition_held, default_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +15,9 @@ class RecordedView:
     expires_at: int
 
 
-def put_view(recorded: RecordedView) -> bool:
+def put_view(recorded: RecordedView, db: Db | None = None) -> bool:
     """Store the view unless its event key was seen before. True when it is new."""
+    db = db or default_db()
     view = recorded.view
     item = {
         "pk": {"S": keys.view_key(view.event_key)},
@@ -31,8 +32,8 @@ def put_view(recorded: RecordedView) -> bool:
     if view.ref:
         item["r"] = {"S": view.ref}
     return condition_held(
-        lambda: dynamodb().put_item(
-            TableName=table_name(),
+        lambda: db.client.put_item(
+            TableName=db.table,
             Item=item,
             ConditionExpression="attribute_not_exists(pk)",
             ReturnConsumedCapacity="TOTAL",

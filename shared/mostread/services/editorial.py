@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mostread.dal import editorial
+from mostread.dal.client import Db, default_db
 from mostread.errors import NotFound
 from mostread.http import json_object
 from mostread.models import Exclusion, ExclusionIn, Pin, PinIn, validate
@@ -24,9 +25,9 @@ class ActiveControls:
     pins: list[Pin]  # only those in force at `now`, sorted by (position, article_id)
 
 
-def active_controls(now: float) -> ActiveControls:
+def active_controls(db: Db, now: float) -> ActiveControls:
     """The exclusions and pins in force at ``now``, for the ranking run (one Query of the partition)."""
-    exclusions, pins = editorial.all_controls()
+    exclusions, pins = editorial.all_controls(db)
     return ActiveControls(
         exclusions={entry.article_id: entry for entry in exclusions if in_force(entry, now)},
         pins=sorted((pin for pin in pins if in_force(pin, now)), key=lambda pin: (pin.position, pin.article_id)),
@@ -41,30 +42,30 @@ def in_force(entry: Exclusion | Pin, now: float) -> bool:
 def put_exclusion(article_id: str, body: bytes | None) -> Exclusion:
     fields: ExclusionIn = validate(ExclusionIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
     exclusion = Exclusion(article_id=article_id, **fields.model_dump())
-    editorial.put_exclusion(exclusion)
+    editorial.put_exclusion(default_db(), exclusion)
     return exclusion
 
 
 def delete_exclusion(article_id: str) -> None:
-    if not editorial.delete_exclusion(article_id):
+    if not editorial.delete_exclusion(default_db(), article_id):
         raise NotFound(f"article {article_id} has no exclusion", "article_id")
 
 
 def put_pin(article_id: str, body: bytes | None) -> Pin:
     fields: PinIn = validate(PinIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
     pin = Pin(article_id=article_id, **fields.model_dump())
-    editorial.put_pin(pin)
+    editorial.put_pin(default_db(), pin)
     return pin
 
 
 def delete_pin(article_id: str) -> None:
-    if not editorial.delete_pin(article_id):
+    if not editorial.delete_pin(default_db(), article_id):
         raise NotFound(f"article {article_id} has no pin", "article_id")
 
 
 def listing(now: float) -> dict[str, list[dict[str, Any]]]:
     """``GET /v1/editorial``: the entries in force at ``now``, each sorted by article id."""
-    exclusions, pins = editorial.all_controls()
+    exclusions, pins = editorial.all_controls(default_db())
     return {
         "exclusions": [entry_document(entry) for entry in sorted(exclusions, key=_article_id) if in_force(entry, now)],
         "pins": [entry_document(pin) for pin in sorted(pins, key=_article_id) if in_force(pin, now)],

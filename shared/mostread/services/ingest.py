@@ -1,60 +1,102 @@
-"""The stream consumer: turns newly recorded views into compact log chunks, one per dedupe slot."""
+"""The stream consumer: turns newly recorded views into compact log chunks, one per batch and dedupe slot.
+
+A record that is not a well-formed view (it can never become one) is rejected and counted, not retried. A
+batch whose log write fails is reported back as failed from its earliest record, so Lambda retries it (then
+bisects it, then, after the template's retry limit or record age, hands its position to the failure queue for
+``mostread replay-failed``). Logging the same records again is harmless: counting works on sets.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mostread import keys
+from mostread.caches import remembered
 from mostread.clock import Clock
 from mostread.config import settings
 from mostread.counting import LoggedView
 from mostread.dal import viewlog
+from mostread.dal.client import Db
 from mostread.dal.views import view_from_image
-from mostread.timebuckets import slot_start
+from mostread.observability import logger
+from mostread.timebuckets import Slot
 
-MAX_ROWS_PER_CHUNK = 2000
-
-# Slots this container has marked. A slot needs one mark while it fills (the ranking run summarises it
-# only after it ended plus the grace period) and one per late chunk after that; marking once per
-# container saves a write per stream batch.
-_marked_here: set[tuple[str, int]] = set()
-
-
-def _remember_marked(table: str, slot: int) -> None:
-    if len(_marked_here) > 64:
-        _marked_here.clear()
-    _marked_here.add((table, slot))
+# Slots this container has marked. A slot needs one mark while it fills (the ranking run seals it only after
+# it ended plus the grace period) and one per late chunk after that; marking once per container saves a
+# write per stream batch.
+_marked_here: set[tuple[str, Slot]] = set()
+remembered(_marked_here.clear)
+MAX_REMEMBERED_MARKS = 64
 
 
-def ingest_records(records: Iterable[Mapping[str, Any]], clock: Clock) -> int:
-    """Log every new view of the batch; returns how many were logged. Safe to call again with the same records."""
+@dataclass
+class IngestResult:
+    logged: int = 0
+    rejected: int = 0
+    # sequence numbers of the first record of each batch part that could not be logged (Lambda retries from there)
+    failed_sequence_numbers: list[str] = field(default_factory=list)
+
+
+def ingest_records(db: Db, records: Iterable[Mapping[str, Any]], clock: Clock) -> IngestResult:
+    """Log every new view of the batch. Safe to call again with the same records."""
     config = settings()
-    views_by_slot: defaultdict[int, list[tuple[str, LoggedView]]] = defaultdict(list)
+    result = IngestResult()
+    views_by_slot: defaultdict[Slot, list[tuple[Mapping[str, Any], LoggedView]]] = defaultdict(list)
     for record in records:
         image = record.get("dynamodb", {}).get("NewImage")
         if record.get("eventName") != "INSERT" or not image:
             continue
-        if not image.get("pk", {}).get("S", "").startswith(keys.VIEW):
+        if not str(image.get("pk", {}).get("S", "")).startswith(keys.VIEW):
             continue
-        view = view_from_image(image)
-        views_by_slot[slot_start(view.received_ms / 1000, config.slot_seconds)].append(
-            (str(record.get("eventID", view.event_key)), view)
-        )
-    logged = 0
+        view = _valid_view(image)
+        if view is None:
+            result.rejected += 1
+            continue
+        views_by_slot[Slot.of(view.received_ms / 1000, config.slot_seconds)].append((record, view))
     for slot, entries in views_by_slot.items():
-        expires_at = slot + config.retention_days * 86400
-        for start in range(0, len(entries), MAX_ROWS_PER_CHUNK):
-            part = entries[start : start + MAX_ROWS_PER_CHUNK]
-            # Same records, same chunk id: a retried batch overwrites its own chunk.
-            chunk_id = hashlib.sha256("\n".join(sorted(rid for rid, _ in part)).encode()).hexdigest()[:32]
-            viewlog.put_chunk(slot, chunk_id, (view for _, view in part), expires_at)
-            logged += len(part)
-        marked_at = clock()
-        late = marked_at >= slot + config.slot_seconds + config.ingest_grace_seconds / 2
-        if late or (config.table_name, slot) not in _marked_here:
-            viewlog.mark_slot(slot, int(marked_at * 1000), expires_at)
-            _remember_marked(config.table_name, slot)
-    return logged
+        expires_at = slot.end + config.retention_days * 86400
+        try:
+            for start in range(0, len(entries), viewlog.MAX_ROWS_PER_CHUNK):
+                part = entries[start : start + viewlog.MAX_ROWS_PER_CHUNK]
+                # the chunk id names its records: a retried batch rewrites a chunk of the same id
+                record_ids = sorted(str(record.get("eventID", view.event_key)) for record, view in part)
+                chunk_id = hashlib.sha256("\n".join(record_ids).encode()).hexdigest()[:24]
+                sort_key = keys.log_chunk_sort_key(int(clock() * 1000), chunk_id)
+                viewlog.put_chunk(db, slot, sort_key, [view.to_row() for _, view in part], expires_at)
+                result.logged += len(part)
+            _mark(db, config.table_name, slot, clock(), config.ingest_grace_seconds, expires_at)
+        except Exception:  # whatever failed, Lambda must retry these records, not lose them
+            logger.exception("logging a slot's views failed", extra={"slot": keys.slot_name(slot)})
+            # retried from this slot's earliest record; the records of other slots are logged or retried on their own
+            sequence = min((_sequence(record) for record, _ in entries), key=lambda number: (len(number), number))
+            result.failed_sequence_numbers.append(sequence)
+    return result
+
+
+def _mark(db: Db, table: str, slot: Slot, now: float, grace_seconds: int, expires_at: int) -> None:
+    # a chunk this late may come after the slot was sealed: mark it again, so the run seals the slot again
+    late = now >= slot.end + grace_seconds / 2
+    if late or (table, slot) not in _marked_here:
+        viewlog.mark_slot(db, slot, int(now * 1000), expires_at)
+        if len(_marked_here) > MAX_REMEMBERED_MARKS:
+            _marked_here.clear()
+        _marked_here.add((table, slot))
+
+
+def _valid_view(image: Mapping[str, Any]) -> LoggedView | None:
+    """The view of a stream image, or None when it is not one the tracker could have written."""
+    try:
+        view = view_from_image(dict(image))
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    if not view.article_id or not view.visitor or view.received_ms <= 0 or view.weight < 1:
+        return None
+    return view
+
+
+def _sequence(record: Mapping[str, Any]) -> str:
+    return str(record.get("dynamodb", {}).get("SequenceNumber", ""))

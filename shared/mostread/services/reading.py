@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import keys
+from mostread.caches import remembered
 from mostread.dal import catalog, published
+from mostread.dal.client import default_db
 from mostread.models import Article, RankingQuery
 from mostread.timebuckets import WINDOWS
 
@@ -20,12 +22,17 @@ MAX_CACHED_LISTS = 1000
 
 # list key -> (catalog digest, the cards fetched for that list); per container
 _cards: dict[str, tuple[str, dict[str, Article]]] = {}
+remembered(_cards.clear)
 
 
 def ranking_page(query: RankingQuery) -> dict[str, Any]:
-    document = published.get_list(query.kind, query.window, query.section)
+    document = published.get_list(default_db(), query.kind, query.window, query.section)
     if document is None:  # a list no run has produced yet (a section without views): empty as of the latest run
-        return {**query.model_dump(exclude={"limit"}), "generated_at": published.get_latest_run(), "items": []}
+        return {
+            **query.model_dump(exclude={"limit"}),
+            "generated_at": published.get_latest_run(default_db()),
+            "items": [],
+        }
     list_key = keys.list_key(query.kind, query.window, query.section)
     return {
         "kind": query.kind,
@@ -60,7 +67,7 @@ def _cards_of(list_key: str, digest: str, article_ids: list[str]) -> dict[str, A
     missing = [article_id for article_id in article_ids if article_id not in cards]
     if missing:
         # strongly consistent: the run has seen the new version, so a stale replica must not be kept
-        cards.update(catalog.get_articles(missing, consistent=True))
+        cards.update(catalog.get_articles(default_db(), missing, consistent=True))
     return {article_id: cards[article_id] for article_id in article_ids if article_id in cards}
 
 
@@ -79,11 +86,10 @@ def _item(rank: int, entry: dict[str, Any], article: Article) -> dict[str, Any]:
 
 
 def article_views(article_id: str) -> dict[str, Any]:
-    """The article's counts as of the latest run (a chunk is rewritten only when its counts change)."""
-    chunk, latest_run = published.get_counts_chunk_of(article_id)
-    counts = chunk["counts"].get(article_id, [0] * len(WINDOWS)) if chunk else [0] * len(WINDOWS)
+    """The article's counts as of the latest run: zeros for an article with none (or not in the catalog)."""
+    counts, latest_run = published.get_counts_of(default_db(), article_id)
     return {
         "article_id": article_id,
-        "views": dict(zip(WINDOWS, counts, strict=True)),
-        "generated_at": latest_run or (chunk["generated_at"] if chunk else None),
+        "views": dict(zip(WINDOWS, counts or [0] * len(WINDOWS), strict=True)),
+        "generated_at": latest_run,
     }

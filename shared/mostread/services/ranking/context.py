@@ -1,0 +1,75 @@
+"""What every stage of a ranking run shares: where to read and write, the settings, the run's time and budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mostread.config import Settings
+from mostread.dal.client import Db
+from mostread.timebuckets import iso
+
+# A log chunk is stamped before it is written and visible at most the stream consumer's timeout later (20 s in
+# template.yaml; a template test keeps this margin above it): a run re-reads chunks stamped this long before
+# its previous read, so none written late is skipped.
+LOG_MARGIN_MS = 45_000
+# The catalog function's changes are logged the same way (its timeout is 10 s).
+CATALOG_LOG_MARGIN_MS = 30_000
+# Reading and sealing stop this long before the function's timeout, so a run always publishes what it has.
+PUBLISH_RESERVE_SECONDS = 15.0
+DEFAULT_RUN_SECONDS = 55.0
+
+
+@dataclass
+class RunContext:
+    db: Db
+    config: Settings
+    now: float
+    # monotonic time by which reading and sealing must stop
+    deadline: float
+    monotonic: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def starting(
+        cls, db: Db, config: Settings, now: float, remaining_seconds: float = DEFAULT_RUN_SECONDS
+    ) -> RunContext:
+        return cls(db, config, now, time.monotonic() + max(remaining_seconds - PUBLISH_RESERVE_SECONDS, 1.0))
+
+    @property
+    def now_ms(self) -> int:
+        return int(self.now * 1000)
+
+    @property
+    def generated_at(self) -> str:
+        return iso(self.now)
+
+    def out_of_time(self) -> bool:
+        return self.monotonic() >= self.deadline
+
+
+@dataclass
+class RunReport:
+    """What one run did, for its log line, its metrics and ``mostread status``."""
+
+    generated_at: str
+    skipped: bool = False
+    slots_sealed: int = 0
+    slots_resealed: int = 0
+    seals_deferred: int = 0
+    log_rows_read: int = 0
+    log_behind: bool = False  # an open slot's log was not read to its end in this run (rows above the budget)
+    registrations: int = 0
+    bases: dict[str, str] = field(default_factory=dict)  # window -> kept / rolled / extended / started
+    articles_with_views: int = 0
+    views_capped: int = 0
+    lists_written: int = 0
+    lists_unchanged: int = 0
+    count_chunks: int = 0
+    count_chunks_written: int = 0
+    exclusions_in_force: int = 0
+    pins_in_force: int = 0
+    # pinned articles that cannot be shown, with why: an editor's pin that does nothing should be visible to ops
+    pins_not_shown: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    seconds_since_previous_run: float | None = None

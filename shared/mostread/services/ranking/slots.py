@@ -1,0 +1,291 @@
+"""Stages: read the open slots' logs incrementally, and seal the slots that have ended.
+
+**Open slots.** A warm container keeps a ``SlotReader`` per open slot: its ``SlotCounter`` (the slot's counts
+so far) and the sort key up to which it has read the log. Each run reads only the chunks written since,
+minus a margin for chunks written late (re-reading a row changes nothing: counting works on sets). Rows of
+catalogued articles are counted; rows of other ids are re-filed by article partition (``orow#``) instead of
+being held, so no number of uncatalogued ids grows the run's memory. A cold container reads the slot from
+its start, at most ``ROWS_PER_RUN`` rows a run, so a huge slot delays counts but never stops a run.
+
+**Sealing.** When a slot has ended (plus the stream's grace period) its counts become a summary: the counter's
+counts for the catalogued articles (``sum#``) and, counted one article partition at a time from the re-filed
+rows, the other ids' (``osum#``, by partition, so registering an article later reads one partition). Late
+views (a chunk logged after the seal) make the slot due again: it is sealed afresh from its whole log and a
+*delta* from the previous summary is stored beside it, so window bases built over the old summary are
+corrected exactly (``bases``) even if the run crashes in between.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mostread import keys
+from mostread.caches import remembered
+from mostread.counting import Row, SlotCounter, SlotCounts, article_of_key, slot_totals
+from mostread.dal import aggregates, viewlog
+from mostread.dal.viewlog import SlotMark
+from mostread.services.ranking.catalog_view import CatalogSnapshot
+from mostread.services.ranking.context import LOG_MARGIN_MS, RunContext
+from mostread.timebuckets import DAY_SECONDS, LONGEST_WINDOW, Slot
+
+ROWS_PER_RUN = 1_500_000  # an open slot's rows read in one run: bounds a cold start's time and memory spike
+ORPHAN_SUMMARY_CHUNK_BYTES = 32_000  # a registration's lookup reads one such chunk per slot
+MAX_READERS = 4  # open slots a container remembers (the current one and the one in its grace period)
+
+
+def summary_expiry(slot: Slot) -> int:
+    """Summaries outlive the longest window they are in by a day, so a base can always subtract them."""
+    return slot.end + LONGEST_WINDOW.seconds + DAY_SECONDS
+
+
+@dataclass
+class SlotPlan:
+    marks: dict[Slot, SlotMark]
+    sealable: set[Slot]
+
+    @property
+    def open_slots(self) -> list[Slot]:
+        return sorted(slot for slot in self.marks if slot not in self.sealable)
+
+    @property
+    def due(self) -> list[Slot]:
+        return sorted(slot for slot in self.sealable if self.marks[slot].due)
+
+
+def plan_slots(ctx: RunContext) -> SlotPlan:
+    marks = {mark.slot: mark for mark in viewlog.slot_index(ctx.db, LONGEST_WINDOW.first_bucket(ctx.now), ctx.now)}
+    grace = ctx.config.ingest_grace_seconds
+    return SlotPlan(marks, {slot for slot in marks if ctx.now >= slot.end + grace})
+
+
+class SlotReader:
+    """The counts of one slot as far as its log has been read, and where to read on."""
+
+    def __init__(self, slot: Slot, cap: int) -> None:
+        self.slot = slot
+        self.counter = SlotCounter(slot, cap)
+        self.after: str | None = None  # log sort key read through (minus the margin)
+        self.orphan_partitions = 0
+        self.registrations_after: str | None = None
+
+    def read(self, ctx: RunContext, catalog: CatalogSnapshot, row_budget: int | None) -> tuple[int, bool]:
+        """Read the chunks written since the last read; returns (rows read, whether the log's end was reached)."""
+        started_ms = ctx.now_ms
+        rows_read = 0
+        last_stamp: int | None = None
+        orphans: defaultdict[int, list[Row]] = defaultdict(list)
+        finished = True
+        for chunk in viewlog.read_log(ctx.db, self.slot, self.after):
+            for row in chunk.rows:
+                article_id = str(row[0])
+                if article_id in catalog or article_id in self.counter:
+                    self.counter.add(row)
+                else:
+                    orphans[keys.orphan_partition(article_id)].append(row)
+            rows_read += len(chunk.rows)
+            last_stamp = keys.written_ms_of(chunk.sort_key)
+            if (row_budget is not None and rows_read >= row_budget) or ctx.out_of_time():
+                finished = False
+                break
+        self._file_orphans(ctx, orphans, last_stamp)
+        if finished:
+            self.after = keys.log_chunk_sort_key(max(started_ms - LOG_MARGIN_MS, 0), "")
+        elif last_stamp is not None:
+            self.after = keys.log_chunk_sort_key(max(min(last_stamp, started_ms) - LOG_MARGIN_MS, 0), "")
+        return rows_read, finished
+
+    def backfill(self, ctx: RunContext, article_ids: Iterable[str]) -> None:
+        """Count the rows this reader filed away for ids that have since been registered."""
+        wanted = set(article_ids)
+        for partition in sorted({keys.orphan_partition(article_id) for article_id in wanted}):
+            if self.orphan_partitions & (1 << partition):
+                self.counter.add_rows(
+                    row for row in viewlog.read_orphan_rows(ctx.db, self.slot, partition) if str(row[0]) in wanted
+                )
+
+    def _file_orphans(self, ctx: RunContext, orphans: dict[int, list[Row]], last_stamp: int | None) -> None:
+        expires_at = self.slot.end + DAY_SECONDS
+        source = keys.log_chunk_sort_key(last_stamp or ctx.now_ms, f"run{ctx.now_ms}")
+        for partition, rows in sorted(orphans.items()):
+            for start in range(0, len(rows), viewlog.MAX_ROWS_PER_CHUNK):
+                part = rows[start : start + viewlog.MAX_ROWS_PER_CHUNK]
+                viewlog.put_orphan_rows(ctx.db, self.slot, partition, f"{source}#{start}", part, expires_at)
+            self.orphan_partitions |= 1 << partition
+
+
+_readers: dict[tuple[str, Slot], SlotReader] = {}
+remembered(_readers.clear)
+
+
+@dataclass
+class LiveCounts:
+    counts: dict[Slot, SlotCounts] = field(default_factory=dict)
+    rows_read: int = 0
+    behind: bool = False
+
+
+def read_open_slots(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot) -> LiveCounts:
+    """Counts of every slot that has not been sealed yet, from what its log holds now (as far as the budget
+    allows), with the articles registered since their rows were read counted in."""
+    live = LiveCounts()
+    wanted = set(plan.open_slots) | set(plan.due)
+    for held in [slot for table, slot in _readers if table == ctx.db.table and slot not in wanted]:
+        del _readers[(ctx.db.table, held)]
+    for slot in plan.open_slots:
+        reader = _reader(ctx, slot, catalog)
+        registered = catalog.registered_after(reader.registrations_after)
+        if registered:
+            reader.backfill(ctx, registered)
+        reader.registrations_after = catalog.log_after
+        rows, finished = reader.read(ctx, catalog, ROWS_PER_RUN)
+        live.rows_read += rows
+        live.behind = live.behind or not finished
+        live.counts[slot] = reader.counter.counts()
+    return live
+
+
+def _reader(ctx: RunContext, slot: Slot, catalog: CatalogSnapshot) -> SlotReader:
+    key = (ctx.db.table, slot)
+    if key not in _readers:
+        if len(_readers) >= MAX_READERS:
+            _readers.pop(min(_readers, key=lambda held: held[1]))
+        reader = _readers[key] = SlotReader(slot, ctx.config.max_views_per_address)
+        # a new reader reads the log from its start with today's catalog: no registration is behind it
+        reader.registrations_after = catalog.log_after
+    return _readers[key]
+
+
+@dataclass
+class Sealed:
+    """The slots this run sealed: their catalogued counts (for windows after the bases) and how many there were."""
+
+    summaries: dict[Slot, SlotCounts] = field(default_factory=dict)
+    generations: dict[Slot, int] = field(default_factory=dict)
+    orphan_partitions: dict[Slot, int] = field(default_factory=dict)
+    sealed: int = 0
+    resealed: int = 0
+    deferred: int = 0
+    rows_read: int = 0
+
+
+def seal_due_slots(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot) -> Sealed:
+    result = Sealed()
+    for slot in plan.due:
+        if ctx.out_of_time():
+            result.deferred += 1
+            continue
+        mark = plan.marks[slot]
+        counts = _seal(ctx, mark, catalog, result)
+        if counts is None:
+            result.deferred += 1
+            continue
+        result.summaries[slot] = counts
+        result.generations[slot] = ctx.now_ms
+        if mark.summarised_ms is None:
+            result.sealed += 1
+        else:
+            result.resealed += 1
+    return result
+
+
+def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sealed) -> SlotCounts | None:
+    slot = mark.slot
+    key = (ctx.db.table, slot)
+    # a slot sealed before (late views) is counted afresh from its whole log; otherwise the warm reader goes on
+    reader = _readers.pop(key, None) if mark.summarised_ms is None else None
+    if reader is not None:
+        registered = catalog.registered_after(reader.registrations_after)
+        if registered:
+            reader.backfill(ctx, registered)
+    reader = reader or SlotReader(slot, ctx.config.max_views_per_address)
+    reader.registrations_after = catalog.log_after
+    rows, finished = reader.read(ctx, catalog, None)
+    result.rows_read += rows
+    if not finished:
+        _readers[key] = reader
+        return None
+    generation = ctx.now_ms
+    expires_at = summary_expiry(slot)
+    writer = aggregates.ChunkSetWriter(
+        ctx.db, keys.orphan_summary_key(slot), generation, expires_at, ORPHAN_SUMMARY_CHUNK_BYTES
+    )
+    orphan_partitions = 0
+    relevant = _relevant_ids(catalog, reader.counter.article_ids)
+    new_orphans: dict[str, int] = {}
+    for partition in range(keys.ORPHAN_PARTITIONS):
+        if not reader.orphan_partitions & (1 << partition):
+            continue
+        if ctx.out_of_time():
+            _readers[key] = reader
+            return None
+        others = SlotCounter(slot, ctx.config.max_views_per_address)
+        for row in viewlog.read_orphan_rows(ctx.db, slot, partition):
+            # an id counted by the reader (catalogued when its rows were read, or since): all its rows count there
+            (reader.counter if str(row[0]) in reader.counter else others).add(row)
+        counts = others.counts()
+        if counts:
+            writer.add(partition, counts)
+            orphan_partitions |= 1 << partition
+            new_orphans.update({k: v for k, v in slot_totals(counts).items() if article_of_key(k) in relevant})
+    counts = reader.counter.counts()
+    if mark.summary_generation is not None:
+        _write_delta(ctx, slot, mark.summary_generation, counts, new_orphans, relevant, expires_at)
+    aggregates.put_chunked(
+        ctx.db, keys.summary_key(slot), counts, {"slot": keys.slot_name(slot)}, generation, expires_at
+    )
+    writer.finish({"slot": keys.slot_name(slot)})
+    viewlog.set_summarised(ctx.db, slot, mark.marked_ms, generation, orphan_partitions)
+    result.orphan_partitions[slot] = orphan_partitions
+    return counts
+
+
+def _relevant_ids(catalog: CatalogSnapshot, counted: Iterable[str]) -> set[str]:
+    """Ids whose totals a base may hold: those catalogued now and those counted as catalogued in the slot."""
+    return set(catalog.entries) | set(counted)
+
+
+def _write_delta(
+    ctx: RunContext,
+    slot: Slot,
+    old_generation: int,
+    counts: SlotCounts,
+    new_orphans: dict[str, int],
+    relevant: set[str],
+    expires_at: int,
+) -> None:
+    """What changed in the slot's totals since the summary of ``old_generation``, for the ids a base can hold."""
+    old = slot_summary_totals(ctx, slot, relevant)
+    if old is None:
+        return  # the old summary is gone: a base over it cannot be corrected and will be started again
+    new = slot_totals(counts)
+    for count_key, views in new_orphans.items():
+        new[count_key] = new.get(count_key, 0) + views
+    delta = {key: new.get(key, 0) - old.get(key, 0) for key in new.keys() | old.keys()}
+    delta = {key: value for key, value in delta.items() if value}
+    aggregates.put_chunked(ctx.db, delta_key(slot, ctx.now_ms), delta, {"from": old_generation}, ctx.now_ms, expires_at)
+
+
+def delta_key(slot: Slot, generation: int) -> str:
+    return f"{keys.summary_key(slot)}#d{generation}"
+
+
+def slot_summary_totals(ctx: RunContext, slot: Slot, only: set[str] | None) -> dict[str, int] | None:
+    """A sealed slot's totals per count key (catalogued and orphan parts), for ids in ``only`` (all when None);
+    None when its summary is missing or incomplete. The orphan part is read chunk by chunk."""
+    stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
+    if stored is None:
+        return None
+    totals = {k: v for k, v in slot_totals(stored[0]).items() if only is None or article_of_key(k) in only}
+    orphans = aggregates.iterate_chunked(ctx.db, keys.orphan_summary_key(slot), ctx.now)
+    if orphans is None:
+        return totals
+    try:
+        for chunk in orphans[1]:
+            for count_key, row in chunk.items():
+                if only is None or article_of_key(count_key) in only:
+                    totals[count_key] = totals.get(count_key, 0) + sum(row)
+    except aggregates.IncompleteSet:
+        return None
+    return totals

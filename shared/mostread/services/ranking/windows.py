@@ -1,0 +1,403 @@
+"""Stages: keep the 24h and 7d bases, and add up every window's totals.
+
+A *base* holds per-id totals over a range of sealed slots ``[first, end)`` and, per slot, the generation of
+the summary it added. Which ids it holds, and the invariant every step keeps: an id is in the base when it was
+catalogued in one of the slots' summaries or was registered with views in them, and then its total is exactly
+the sum of its counts (catalogued and uncatalogued parts) over the base's slots. Uncatalogued ids otherwise
+stay out, so a flood of junk ids never reaches a base (nor the run's memory).
+
+Each run, per base:
+
+1. *corrects* slots whose summary was made again (late views) by the stored delta between the generations;
+2. *registers* ids first catalogued since the last run: an id not yet in the base gets the sum of its
+   uncatalogued counts over the base's slots (one partition lookup per slot that has such ids);
+3. *rolls* forward: slots that left the window are subtracted, sealed slots after ``end`` added;
+4. *extends* backward while ``first`` is later than the window's start (a new or reset base), as many slots as
+   the run's time allows: a base is never rebuilt in one go, so no history size can stall a run.
+
+Everything is integer sums of stored summaries, so a run that crashes before writing the base repeats the
+same steps from the same inputs next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mostread import keys
+from mostread.caches import remembered
+from mostread.counting import SlotCounts, add_slot_in_window, article_of_key, is_article_key
+from mostread.dal import aggregates
+from mostread.services.ranking.catalog_view import CatalogSnapshot
+from mostread.services.ranking.context import RunContext
+from mostread.services.ranking.slots import LiveCounts, Sealed, SlotPlan, delta_key
+from mostread.timebuckets import DAY_SECONDS, HOUR_SECONDS, WINDOW_SPECS, WINDOWS, Slot, WindowName, floor_to
+
+BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
+BASE_LIFETIME_SECONDS = 2 * DAY_SECONDS
+MAX_DELTA_HOPS = 8
+
+
+@dataclass
+class Base:
+    first: int
+    end: int
+    slots: dict[str, int]  # slot name -> generation of the summary the totals include
+    totals: dict[str, int]
+    generation: int = 0
+
+    def meta(self) -> dict[str, object]:
+        return {"first": self.first, "end": self.end, "slots": self.slots}
+
+
+_held: dict[tuple[str, str], Base] = {}
+remembered(_held.clear)
+
+
+@dataclass
+class BaseOutcome:
+    bases: dict[WindowName, Base] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+
+
+def update_bases(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot, sealed: Sealed) -> BaseOutcome:
+    outcome = BaseOutcome()
+    end = _settled_end(ctx, plan, sealed)
+    reads = _SlotReads(ctx)
+    for window in BASE_WINDOWS:
+        base, action = _load(ctx, window, end)
+        steps = [action] if action else []
+        changed = action == "started"
+        if _correct(ctx, base, plan, sealed, catalog):
+            steps.append("corrected")
+            changed = True
+        if _register(ctx, base, plan, catalog, reads):
+            steps.append("registered")
+            changed = True
+        first = WINDOW_SPECS[window].first_bucket(ctx.now)
+        if _roll(base, first, end, plan, sealed, catalog, reads):
+            steps.append("rolled")
+            changed = True
+        if base.first > first:
+            extended = _extend(ctx, base, first, plan, sealed, catalog, reads)
+            if extended:
+                steps.append(f"extended {extended}")
+                changed = True
+        if changed:
+            base.generation = ctx.now_ms
+            aggregates.put_chunked(
+                ctx.db,
+                keys.base_key(window),
+                base.totals,
+                base.meta(),
+                base.generation,
+                int(ctx.now) + BASE_LIFETIME_SECONDS,
+            )
+        _held[(ctx.db.table, window)] = base
+        outcome.bases[window] = base
+        outcome.actions[window] = ", ".join(steps) or "kept"
+    return outcome
+
+
+def _settled_end(ctx: RunContext, plan: SlotPlan, sealed: Sealed) -> int:
+    """Bases end at the hour, or earlier: at the first slot whose summary is not settled (a deferred seal), and
+    never inside a slot (slots of another DedupeMinutes may straddle a boundary)."""
+    end = floor_to(ctx.now, HOUR_SECONDS)
+    moved = True
+    while moved:
+        moved = False
+        for slot, mark in plan.marks.items():
+            settled = slot in sealed.summaries or (slot in plan.sealable and not mark.due)
+            if slot.start < end and (not settled or slot.end > end):
+                end, moved = slot.start, True
+    return end
+
+
+def _load(ctx: RunContext, window: WindowName, end: int) -> tuple[Base, str]:
+    """The stored base (from this container's copy when the stored generation is the same), or a new empty one
+    at ``end`` that the run then extends backward."""
+    head = aggregates.get_head(ctx.db, keys.base_key(window), ctx.now)
+    held = _held.get((ctx.db.table, window))
+    if head is not None and held is not None and held.generation == head.generation:
+        return held, ""
+    stored = aggregates.get_chunked(ctx.db, keys.base_key(window), ctx.now) if head is not None else None
+    if stored is not None:
+        totals, meta = stored
+        return Base(
+            int(meta["first"]), int(meta["end"]), dict(meta["slots"]), totals, head.generation if head else 0
+        ), ""
+    return Base(end, end, {}, {}), "started"
+
+
+class _SlotReads:
+    """Summary totals read in this run, shared by both bases (each slot is read once)."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self._ctx = ctx
+
+    def totals(self, slot: Slot, orphans_of: set[str] | None) -> dict[str, int] | None:
+        """The slot's summary totals: the catalogued part whole, plus the uncatalogued part for ids in
+        ``orphans_of`` (none when empty, all when None); None when the summary is missing or incomplete."""
+        ctx = self._ctx
+        stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
+        if stored is None:
+            return None
+        totals: dict[str, int] = {}
+        for count_key, row in stored[0].items():
+            totals[count_key] = sum(row)
+        if orphans_of is not None and not orphans_of:
+            return totals
+        orphans = aggregates.iterate_chunked(ctx.db, keys.orphan_summary_key(slot), ctx.now)
+        if orphans is None:
+            return totals
+        try:
+            for chunk in orphans[1]:
+                for count_key, row in chunk.items():
+                    if orphans_of is None or article_of_key(count_key) in orphans_of:
+                        totals[count_key] = totals.get(count_key, 0) + sum(row)
+        except aggregates.IncompleteSet:
+            return None
+        return totals
+
+    def orphan_lookups(self, slots: Iterable[Slot], article_ids: set[str]) -> dict[Slot, SlotCounts] | None:
+        """The uncatalogued counts of these ids in these slots (one partition chunk per slot, batched)."""
+        wanted = {keys.orphan_summary_key(slot): sorted(_with_derived(article_ids)) for slot in slots}
+        if not wanted:
+            return {}
+        found = aggregates.lookup(self._ctx.db, wanted, _partition_of_key, self._ctx.now)
+        result: dict[Slot, SlotCounts] = {}
+        for slot in slots:
+            values = found.get(keys.orphan_summary_key(slot))
+            if values is None:
+                return None
+            result[slot] = values
+        return result
+
+
+def _with_derived(article_ids: Iterable[str]) -> set[str]:
+    from mostread.counting import capped_key, widget_key
+
+    return {key for article_id in article_ids for key in (article_id, widget_key(article_id), capped_key(article_id))}
+
+
+def _partition_of_key(count_key: str) -> int:
+    return keys.orphan_partition(article_of_key(count_key))
+
+
+def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot) -> bool:
+    """Apply the deltas of slots sealed again since the base added them. A slot whose chain of deltas is broken
+    cannot be corrected: the base starts again (and extends backward over the following runs)."""
+    changed = False
+    for name, included in list(base.slots.items()):
+        slot = keys.slot_of_name(name)
+        current = _generation(slot, plan, sealed)
+        if current is None or current == included:
+            continue
+        deltas = _delta_chain(ctx, slot, included, current)
+        if deltas is None:
+            _reset(base)
+            return True
+        holds = _base_ids(base)
+        for delta in deltas:
+            for count_key, change in delta.items():
+                # an id in the base, or catalogued now (then it had no views in the base's slots: the change is all)
+                if article_of_key(count_key) in holds or article_of_key(count_key) in catalog:
+                    _add(base.totals, count_key, change)
+        base.slots[name] = current
+        changed = True
+    return changed
+
+
+def _generation(slot: Slot, plan: SlotPlan, sealed: Sealed) -> int | None:
+    if slot in sealed.generations:
+        return sealed.generations[slot]
+    mark = plan.marks.get(slot)
+    return mark.summary_generation if mark else None
+
+
+def _delta_chain(ctx: RunContext, slot: Slot, included: int, current: int) -> list[dict[str, int]] | None:
+    chain: list[dict[str, int]] = []
+    generation = current
+    for _ in range(MAX_DELTA_HOPS):
+        stored = aggregates.get_chunked(ctx.db, delta_key(slot, generation), ctx.now)
+        if stored is None:
+            return None
+        chain.append(stored[0])
+        generation = int(stored[1]["from"])
+        if generation == included:
+            return chain
+    return None
+
+
+def _register(ctx: RunContext, base: Base, plan: SlotPlan, catalog: CatalogSnapshot, reads: _SlotReads) -> bool:
+    """Ids registered since the last run and not in the base yet: their uncatalogued counts over its slots."""
+    newcomers = {article_id for article_id in catalog.registered if article_id not in base.totals}
+    if not newcomers or not base.slots:
+        return False
+    partitions = {keys.orphan_partition(article_id) for article_id in newcomers}
+    slots = [
+        slot
+        for slot in map(keys.slot_of_name, base.slots)
+        if (mark := plan.marks.get(slot)) is None or any(mark.orphan_partitions & (1 << p) for p in partitions)
+    ]
+    found = reads.orphan_lookups(slots, newcomers)
+    if found is None:
+        _reset(base)
+        return True
+    changed = False
+    for counts in found.values():
+        for count_key, row in counts.items():
+            if sum(row):
+                _add(base.totals, count_key, sum(row))
+                changed = True
+    return changed
+
+
+def _roll(
+    base: Base, first: int, end: int, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot, reads: _SlotReads
+) -> bool:
+    """Subtract the slots that left the window, add the sealed ones up to ``end``."""
+    changed = False
+    holds = _base_ids(base)
+    for name in [name for name in base.slots if keys.slot_of_name(name).start < first]:
+        totals = reads.totals(keys.slot_of_name(name), holds)
+        if totals is None:
+            _reset(base)
+            return True
+        for count_key, views in totals.items():
+            _add(base.totals, count_key, -views)
+        del base.slots[name]
+        changed = True
+    if base.first < first:
+        base.first = first
+        base.end = max(base.end, first)
+        changed = True
+    if base.end < end:
+        for slot in sorted(slot for slot in plan.marks if base.end <= slot.start and slot.end <= end):
+            if not _add_slot(base, slot, plan, sealed, catalog, reads):
+                _reset(base)
+                return True
+        base.end = end
+        changed = True
+    return changed
+
+
+def _extend(
+    ctx: RunContext, base: Base, first: int, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot, reads: _SlotReads
+) -> int:
+    """Add the slots between the window's start and the base's, newest first, while there is time."""
+    added = 0
+    for slot in sorted((slot for slot in plan.marks if first <= slot.start < base.first), reverse=True):
+        if ctx.out_of_time():
+            return added
+        if not _add_slot(base, slot, plan, sealed, catalog, reads):
+            return added
+        base.first = slot.start
+        added += 1
+    base.first = first
+    return added
+
+
+def _add_slot(
+    base: Base, slot: Slot, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot, reads: _SlotReads
+) -> bool:
+    """Add a sealed slot: its catalogued part whole, its uncatalogued part for ids the base holds or the catalog
+    has now."""
+    mark = plan.marks[slot]
+    generation = _generation(slot, plan, sealed)
+    if generation is None:
+        return False
+    orphan_partitions = sealed.orphan_partitions.get(slot, mark.orphan_partitions)
+    keep = (_base_ids(base) | set(catalog.entries)) if orphan_partitions else set()
+    totals = reads.totals(slot, keep)
+    if totals is None:
+        return False
+    for count_key, views in totals.items():
+        _add(base.totals, count_key, views)
+    base.slots[keys.slot_name(slot)] = generation
+    return True
+
+
+def _base_ids(base: Base) -> set[str]:
+    return {key for key in base.totals if is_article_key(key)}
+
+
+def _add(totals: dict[str, int], key: str, views: int) -> None:
+    value = totals.get(key, 0) + views
+    if value > 0:
+        totals[key] = value
+    else:
+        totals.pop(key, None)
+
+
+def _reset(base: Base) -> None:
+    base.first = base.end
+    base.slots = {}
+    base.totals = {}
+
+
+# -- window totals ---------------------------------------------------------------------------------------
+
+
+_post_base: dict[tuple[str, Slot, int], SlotCounts] = {}
+remembered(_post_base.clear)
+MAX_POST_BASE_SUMMARIES = 16
+
+
+def window_totals(
+    ctx: RunContext,
+    plan: SlotPlan,
+    bases: dict[WindowName, Base],
+    live: LiveCounts,
+    sealed: Sealed,
+    catalog: CatalogSnapshot,
+) -> dict[WindowName, dict[str, int]]:
+    """Every window's totals per count key: its base plus the slots after the base, bucket by bucket."""
+    totals: dict[WindowName, dict[str, int]] = {}
+    for window in WINDOWS:
+        spec = WINDOW_SPECS[window]
+        base = bases.get(window)
+        window_first = spec.first_bucket(ctx.now)
+        after = max(base.end, window_first) if base else window_first
+        result = dict(base.totals) if base else {}
+        for slot in sorted(slot for slot in plan.marks if slot.start >= after or (not base and slot.end > after)):
+            counts = _slot_counts(ctx, slot, plan, live, sealed, catalog)
+            if counts:
+                add_slot_in_window(result, counts, slot, spec, ctx.now)
+        totals[window] = result
+    return totals
+
+
+def _slot_counts(
+    ctx: RunContext, slot: Slot, plan: SlotPlan, live: LiveCounts, sealed: Sealed, catalog: CatalogSnapshot
+) -> SlotCounts | None:
+    if slot in sealed.summaries:
+        counts = sealed.summaries[slot]
+    elif slot in live.counts:
+        return live.counts[slot]
+    else:
+        mark = plan.marks[slot]
+        if mark.summary_generation is None:
+            return None  # sealing deferred and no warm reader: counted once sealed
+        key = (ctx.db.table, slot, mark.summary_generation)
+        if key not in _post_base:
+            stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
+            if stored is None:
+                return None
+            if len(_post_base) >= MAX_POST_BASE_SUMMARIES:
+                _post_base.pop(min(_post_base, key=lambda held: held[1]))
+            _post_base[key] = stored[0]
+        counts = _post_base[key]
+    # articles registered after the slot was sealed: their views sit in its uncatalogued part
+    orphan_partitions = sealed.orphan_partitions.get(slot, plan.marks[slot].orphan_partitions)
+    recent = {
+        article_id
+        for article_id in catalog.recent_registrations
+        if article_id not in counts and orphan_partitions & (1 << keys.orphan_partition(article_id))
+    }
+    if not recent:
+        return counts
+    found = _SlotReads(ctx).orphan_lookups([slot], recent)
+    if not found:
+        return counts
+    return {**counts, **found[slot]}
