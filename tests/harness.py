@@ -17,7 +17,7 @@ from mostread_dev.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-T0 = 1_795_780_800.0  # 2026-11-27T09:20:00Z, a fixed start for every test clock
+T0 = 1_795_780_800.0  # 2026-11-27T12:00:00Z, a fixed start for every test clock
 
 
 @dataclass

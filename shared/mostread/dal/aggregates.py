@@ -1,5 +1,6 @@
-"""Access pattern: derived aggregates (slot summaries, window bases, the run's state), each stored as a
-*chunk set*: compressed chunks of a mapping plus a head item naming the generation and how many chunks it has.
+"""Access pattern: derived aggregates (window bases, the run's state, the parts of slot summaries), each stored
+as a *chunk set*: compressed chunks of a mapping, found through a head item that names the generation, how many
+chunks it has and (for a set written by partition) the partition each chunk starts with.
 
 A set is written as a new generation of chunks, then the head that points to it, then the old generation is
 deleted: a reader following the head never sees a half-written set, so a run that crashes midway leaves the
@@ -8,14 +9,12 @@ previous state intact. A reader checks that it found every chunk the head names 
 
 Size: each chunk is packed to at most ``chunk_bytes`` (default 300 KB; the item limit is 400 KB); a single
 entry (an id of at most 128 characters and a short list of numbers) is far below that, so any mapping fits.
-A set written with ``partition_of`` is ordered by partition and its head records where each chunk starts,
-so a lookup of one key reads the head and one chunk instead of the whole set.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,19 +25,55 @@ HEAD = "head"
 CHUNK_BYTES = 300_000
 
 
+class IncompleteSet(RuntimeError):
+    """A chunk set whose head names chunks that are missing or expired."""
+
+
 @dataclass(frozen=True)
-class Head:
+class ChunkRef:
+    """Where one generation of a set is: enough to read it, or one partition of it, without its head."""
+
+    pk: str
     generation: int
     chunks: int
+    starts: tuple[int, ...]  # the partition each chunk starts with
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pk": self.pk, "generation": self.generation, "chunks": self.chunks, "starts": list(self.starts)}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> ChunkRef:
+        return cls(str(value["pk"]), int(value["generation"]), int(value["chunks"]), tuple(value["starts"]))
+
+    def chunk_keys(self, partitions: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Keys of every chunk, or of those that can hold entries of ``partitions``."""
+        if partitions is None:
+            return [_key(self.pk, _chunk_sk(self.generation, index)) for index in range(self.chunks)]
+        indexes: set[int] = set()
+        for partition in partitions:
+            # the chunk before the first one starting at this partition may end with it; a partition may span chunks
+            first = max(bisect.bisect_left(self.starts, partition) - 1, 0)
+            last = max(bisect.bisect_right(self.starts, partition) - 1, 0)
+            indexes.update(range(first, min(last, self.chunks - 1) + 1))
+        return [_key(self.pk, _chunk_sk(self.generation, index)) for index in sorted(indexes)]
+
+
+@dataclass(frozen=True)
+class Head:
+    ref: ChunkRef
     meta: dict[str, Any]
-    partition_starts: list[int] | None  # first partition of each chunk, when written by partition
+
+    @property
+    def generation(self) -> int:
+        return self.ref.generation
 
 
 class ChunkSetWriter:
-    """Writes a chunk set piece by piece (for sets too large to hold at once), then its head.
+    """Writes a chunk set piece by piece (for sets too large to hold at once).
 
     ``add`` takes entries partition by partition, in ascending order (or everything under partition 0). Chunks
     are packed to at most ``chunk_bytes`` and written as they fill, so the writer holds about one chunk.
+    ``finish`` returns where the chunks are; ``put_head`` then makes them the set's current generation.
     """
 
     def __init__(self, db: Db, pk: str, generation: int, expires_at: int, chunk_bytes: int = CHUNK_BYTES) -> None:
@@ -59,29 +94,11 @@ class ChunkSetWriter:
             if self._pending_raw >= self._measure_at:
                 self._flush(final=False)
 
-    def finish(self, meta: dict[str, Any]) -> int:
-        """Write the remaining chunks and the head (pointing at this generation); returns the chunk count."""
+    def finish(self) -> ChunkRef:
         self._flush(final=True)
         if not self._starts:
             self._put_chunk(codec.pack({}), 0)
-        previous = self._db.client.get_item(
-            TableName=self._db.table, Key=_key(self._pk, HEAD), ConsistentRead=True
-        ).get("Item")
-        self._db.client.put_item(
-            TableName=self._db.table,
-            Item={
-                **_key(self._pk, HEAD),
-                "generation": {"N": str(self._generation)},
-                "chunks": {"N": str(len(self._starts))},
-                "meta": {"B": codec.pack(meta)},
-                "starts": {"B": codec.pack(self._starts)},
-                "expires_at": {"N": str(self._expires_at)},
-            },
-            ReturnConsumedCapacity="TOTAL",
-        )
-        if previous and int(previous["generation"]["N"]) != self._generation:
-            delete_chunks(self._db, self._pk, int(previous["generation"]["N"]), int(previous["chunks"]["N"]))
-        return len(self._starts)
+        return ChunkRef(self._pk, self._generation, len(self._starts), tuple(self._starts))
 
     def _flush(self, final: bool) -> None:
         while self._pending:
@@ -118,6 +135,28 @@ def _pack(entries: list[tuple[int, str, Any]]) -> bytes:
     return codec.pack({key: value for _, key, value in entries})
 
 
+def put_head(db: Db, ref: ChunkRef, meta: dict[str, Any], expires_at: int) -> Head | None:
+    """Make ``ref`` the set's current generation; returns the head it replaced (its chunks are deleted unless
+    they are the same generation)."""
+    previous_item = db.client.get_item(TableName=db.table, Key=_key(ref.pk, HEAD), ConsistentRead=True).get("Item")
+    db.client.put_item(
+        TableName=db.table,
+        Item={
+            **_key(ref.pk, HEAD),
+            "generation": {"N": str(ref.generation)},
+            "chunks": {"N": str(ref.chunks)},
+            "starts": {"B": codec.pack(list(ref.starts))},
+            "meta": {"B": codec.pack(meta)},
+            "expires_at": {"N": str(expires_at)},
+        },
+        ReturnConsumedCapacity="TOTAL",
+    )
+    previous = _head(previous_item, None) if previous_item else None
+    if previous is not None and previous.generation != ref.generation:
+        delete_chunks(db, previous.ref)
+    return previous
+
+
 def put_chunked(
     db: Db,
     pk: str,
@@ -128,8 +167,22 @@ def put_chunked(
     *,
     partition_of: Callable[[str], int] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
-) -> None:
-    """Store ``mapping`` under ``pk`` with ``meta`` (plain JSON values) on the head item."""
+) -> Head | None:
+    """Store ``mapping`` under ``pk`` with ``meta`` (plain JSON values) on the head; returns the replaced head."""
+    return put_head(
+        db, write_chunks(db, pk, mapping, generation, expires_at, partition_of, chunk_bytes), meta, expires_at
+    )
+
+
+def write_chunks(
+    db: Db,
+    pk: str,
+    mapping: dict[str, Any],
+    generation: int,
+    expires_at: int,
+    partition_of: Callable[[str], int] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> ChunkRef:
     writer = ChunkSetWriter(db, pk, generation, expires_at, chunk_bytes)
     if partition_of is None:
         writer.add(0, mapping)
@@ -139,11 +192,11 @@ def put_chunked(
             by_partition.setdefault(partition_of(key), {})[key] = value
         for partition in sorted(by_partition):
             writer.add(partition, by_partition[partition])
-    writer.finish(meta)
+    return writer.finish()
 
 
-def delete_chunks(db: Db, pk: str, generation: int, chunks: int) -> None:
-    batch_delete(db, [_key(pk, _chunk_sk(generation, index)) for index in range(chunks)])
+def delete_chunks(db: Db, ref: ChunkRef) -> None:
+    batch_delete(db, ref.chunk_keys())
 
 
 def get_head(db: Db, pk: str, now: float) -> Head | None:
@@ -153,11 +206,18 @@ def get_head(db: Db, pk: str, now: float) -> Head | None:
     return _head(item, now) if item else None
 
 
-def _head(item: dict[str, Any], now: float) -> Head | None:
-    if not is_live(item, now):
+def get_heads(db: Db, pks: list[str], now: float) -> dict[str, Head]:
+    """The current heads of several sets with BatchGetItem; absent or expired ones are left out."""
+    heads = (_head(item, now) for item in batch_get(db, [_key(pk, HEAD) for pk in pks], consistent=True))
+    return {head.ref.pk: head for head in heads if head is not None}
+
+
+def _head(item: dict[str, Any], now: float | None) -> Head | None:
+    if now is not None and not is_live(item, now):
         return None
-    starts = codec.unpack(item["starts"]["B"]) if "starts" in item else None
-    return Head(int(item["generation"]["N"]), int(item["chunks"]["N"]), codec.unpack(item["meta"]["B"]), starts)
+    starts = tuple(codec.unpack(item["starts"]["B"])) if "starts" in item else (0,) * int(item["chunks"]["N"])
+    ref = ChunkRef(item["pk"]["S"], int(item["generation"]["N"]), int(item["chunks"]["N"]), starts)
+    return Head(ref, codec.unpack(item["meta"]["B"]))
 
 
 def get_chunked(db: Db, pk: str, now: float) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -166,76 +226,46 @@ def get_chunked(db: Db, pk: str, now: float) -> tuple[dict[str, Any], dict[str, 
     if head is None:
         return None
     mapping: dict[str, Any] = {}
-    found = 0
-    for chunk in query_all(db, pk, consistent=True, sk_prefix=f"{head.generation}#"):
-        if not is_live(chunk, now):
-            return None
-        mapping.update(codec.unpack(chunk["data"]["B"]))
-        found += 1
-    return (mapping, head.meta) if found == head.chunks else None
-
-
-def iterate_chunked(db: Db, pk: str, now: float) -> tuple[Head, Iterator[dict[str, Any]]] | None:
-    """The head and an iterator over the set's chunks, one mapping at a time (for sets too large to hold);
-    the iterator raises ``IncompleteSet`` when a chunk the head names is missing or expired."""
-    head = get_head(db, pk, now)
-    if head is None:
+    try:
+        for chunk in read_chunks(db, head.ref, now):
+            mapping.update(chunk)
+    except IncompleteSet:
         return None
-
-    def chunks() -> Iterator[dict[str, Any]]:
-        found = 0
-        for chunk in query_all(db, pk, consistent=True, sk_prefix=f"{head.generation}#"):
-            if not is_live(chunk, now):
-                raise IncompleteSet(pk)
-            found += 1
-            yield codec.unpack(chunk["data"]["B"])
-        if found != head.chunks:
-            raise IncompleteSet(pk)
-
-    return head, chunks()
+    return mapping, head.meta
 
 
-class IncompleteSet(RuntimeError):
-    """A chunk set whose head names chunks that are missing or expired."""
+def read_chunks(db: Db, ref: ChunkRef, now: float) -> Iterator[dict[str, Any]]:
+    """The chunks of one generation, one mapping at a time (for sets too large to hold); raises
+    ``IncompleteSet`` when a chunk is missing or expired."""
+    found = 0
+    for chunk in query_all(db, ref.pk, consistent=True, sk_prefix=f"{ref.generation}#"):
+        if not is_live(chunk, now):
+            raise IncompleteSet(ref.pk)
+        found += 1
+        yield codec.unpack(chunk["data"]["B"])
+    if found != ref.chunks:
+        raise IncompleteSet(ref.pk)
 
 
 def lookup(
-    db: Db, wanted: dict[str, list[str]], partition_of: Callable[[str], int], now: float
-) -> dict[str, dict[str, Any] | None]:
-    """For each set ``pk`` written by partition, the values of its wanted keys (absent keys left out), reading
-    the heads and only the chunks that can hold those keys, with BatchGetItem; None for a set that is absent
-    or incomplete."""
-    heads: dict[str, Head | None] = {pk: None for pk in wanted}
-    for item in batch_get(db, [_key(pk, HEAD) for pk in wanted], consistent=True):
-        heads[item["pk"]["S"]] = _head(item, now)
-    chunk_keys: dict[tuple[str, str], str] = {}
-    for pk, head in heads.items():
-        if head is None or head.partition_starts is None:
-            continue
-        starts = head.partition_starts
-        for key in wanted[pk]:
-            partition = partition_of(key)
-            # the chunk before the first one starting at this partition may end with it; a partition may span chunks
-            first = max(bisect.bisect_left(starts, partition) - 1, 0)
-            last = max(bisect.bisect_right(starts, partition) - 1, 0)
-            for index in range(first, min(last, head.chunks - 1) + 1):
-                chunk_keys[(pk, _chunk_sk(head.generation, index))] = pk
+    db: Db, wanted: dict[ChunkRef, set[str]], partition_of: Callable[[str], int], now: float
+) -> dict[ChunkRef, dict[str, Any]]:
+    """For each set written by partition, the values of its wanted keys (absent keys left out), reading only the
+    chunks that can hold them, with BatchGetItem. Raises ``IncompleteSet`` when such a chunk is gone."""
+    requested: dict[tuple[str, str], ChunkRef] = {}
+    for ref, keys in wanted.items():
+        for key in ref.chunk_keys({partition_of(key) for key in keys}):
+            requested[(key["pk"]["S"], key["sk"]["S"])] = ref
     chunks: dict[tuple[str, str], dict[str, Any]] = {}
-    requested = [_key(pk, sk) for pk, sk in chunk_keys]
-    for item in batch_get(db, requested, consistent=True):
+    for item in batch_get(db, [_key(pk, sk) for pk, sk in requested], consistent=True):
         if is_live(item, now):
             chunks[(item["pk"]["S"], item["sk"]["S"])] = codec.unpack(item["data"]["B"])
-    found: dict[str, dict[str, Any] | None] = {}
-    for pk, head in heads.items():
-        if head is None or head.partition_starts is None:
-            found[pk] = None
-            continue
-        keys = set(wanted[pk])
-        mine = [chunk_key for chunk_key, owner in chunk_keys.items() if owner == pk]
-        if any(chunk_key not in chunks for chunk_key in mine):
-            found[pk] = None
-            continue
-        found[pk] = {key: value for chunk_key in mine for key, value in chunks[chunk_key].items() if key in keys}
+    if len(chunks) != len(requested):
+        raise IncompleteSet(", ".join(sorted({pk for pk, _ in requested if (pk, _) not in chunks})))
+    found: dict[ChunkRef, dict[str, Any]] = {ref: {} for ref in wanted}
+    for chunk_key, ref in requested.items():
+        keys = wanted[ref]
+        found[ref].update({key: value for key, value in chunks[chunk_key].items() if key in keys})
     return found
 
 

@@ -43,9 +43,9 @@ __all__ = ["RunContext", "RunOptions", "RunReport", "run_ranking"]
 class RunOptions:
     # seconds the function has (Lambda's remaining time); reading and sealing stop well before
     remaining_seconds: float = DEFAULT_RUN_SECONDS
-    # who holds the lease; a crashed run's lease expires after this long
+    # who holds the lease; a crashed run's lease expires a second after the function's timeout, before the
+    # next scheduled run
     owner: str = ""
-    lease_seconds: float = DEFAULT_RUN_SECONDS + 5
 
 
 def run_ranking(db: Db, config: Settings, now: float, options: RunOptions | None = None) -> RunReport:
@@ -53,7 +53,7 @@ def run_ranking(db: Db, config: Settings, now: float, options: RunOptions | None
     started = time.perf_counter()
     ctx = RunContext.starting(db, config, now, options.remaining_seconds)
     owner = options.owner or uuid.uuid4().hex
-    if not published.acquire_lease(db, owner, ctx.now_ms, int(options.lease_seconds * 1000)):
+    if not published.acquire_lease(db, owner, ctx.now_ms, int((options.remaining_seconds + 1) * 1000)):
         return RunReport(generated_at=ctx.generated_at, skipped=True)
     try:
         report = _run(ctx)

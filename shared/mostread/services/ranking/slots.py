@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from mostread import keys
 from mostread.caches import remembered
 from mostread.counting import Row, SlotCounter, SlotCounts, article_of_key, slot_totals
-from mostread.dal import aggregates, viewlog
+from mostread.dal import summaries, viewlog
 from mostread.dal.viewlog import SlotMark
 from mostread.services.ranking.catalog_view import CatalogSnapshot
 from mostread.services.ranking.context import LOG_MARGIN_MS, RunContext
 from mostread.timebuckets import DAY_SECONDS, LONGEST_WINDOW, Slot
 
 ROWS_PER_RUN = 1_500_000  # an open slot's rows read in one run: bounds a cold start's time and memory spike
-ORPHAN_SUMMARY_CHUNK_BYTES = 32_000  # a registration's lookup reads one such chunk per slot
 MAX_READERS = 4  # open slots a container remembers (the current one and the one in its grace period)
 
 
@@ -208,11 +207,9 @@ def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sea
         return None
     generation = ctx.now_ms
     expires_at = summary_expiry(slot)
-    writer = aggregates.ChunkSetWriter(
-        ctx.db, keys.orphan_summary_key(slot), generation, expires_at, ORPHAN_SUMMARY_CHUNK_BYTES
-    )
+    writer = summaries.orphan_writer(ctx.db, slot, generation, expires_at)
     orphan_partitions = 0
-    relevant = _relevant_ids(catalog, reader.counter.article_ids)
+    relevant = set(catalog.entries) | set(reader.counter.article_ids)
     new_orphans: dict[str, int] = {}
     for partition in range(keys.ORPHAN_PARTITIONS):
         if not reader.orphan_partitions & (1 << partition):
@@ -229,63 +226,36 @@ def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sea
             writer.add(partition, counts)
             orphan_partitions |= 1 << partition
             new_orphans.update({k: v for k, v in slot_totals(counts).items() if article_of_key(k) in relevant})
+    orphans = writer.finish()
     counts = reader.counter.counts()
     if mark.summary_generation is not None:
-        _write_delta(ctx, slot, mark.summary_generation, counts, new_orphans, relevant, expires_at)
-    aggregates.put_chunked(
-        ctx.db, keys.summary_key(slot), counts, {"slot": keys.slot_name(slot)}, generation, expires_at
-    )
-    writer.finish({"slot": keys.slot_name(slot)})
+        _write_delta(ctx, slot, counts, new_orphans, relevant, expires_at)
+    summaries.put_summary(ctx.db, slot, counts, orphans, generation, expires_at)
     viewlog.set_summarised(ctx.db, slot, mark.marked_ms, generation, orphan_partitions)
     result.orphan_partitions[slot] = orphan_partitions
     return counts
 
 
-def _relevant_ids(catalog: CatalogSnapshot, counted: Iterable[str]) -> set[str]:
-    """Ids whose totals a base may hold: those catalogued now and those counted as catalogued in the slot."""
-    return set(catalog.entries) | set(counted)
-
-
 def _write_delta(
     ctx: RunContext,
     slot: Slot,
-    old_generation: int,
     counts: SlotCounts,
     new_orphans: dict[str, int],
     relevant: set[str],
     expires_at: int,
 ) -> None:
-    """What changed in the slot's totals since the summary of ``old_generation``, for the ids a base can hold."""
-    old = slot_summary_totals(ctx, slot, relevant)
-    if old is None:
+    """What changed in the slot's totals since the summary stored now, for the ids a base can hold. The delta
+    names the generation it starts from: the summary actually read (a crashed re-seal may have replaced the one
+    the slot index names, and then the deltas chain)."""
+    head = summaries.summary_head(ctx.db, slot, ctx.now)
+    old = summaries.totals(ctx.db, head, ctx.now, relevant) if head is not None else None
+    if head is None or old is None:
         return  # the old summary is gone: a base over it cannot be corrected and will be started again
+    old = {key: views for key, views in old.items() if article_of_key(key) in relevant}
     new = slot_totals(counts)
     for count_key, views in new_orphans.items():
         new[count_key] = new.get(count_key, 0) + views
     delta = {key: new.get(key, 0) - old.get(key, 0) for key in new.keys() | old.keys()}
-    delta = {key: value for key, value in delta.items() if value}
-    aggregates.put_chunked(ctx.db, delta_key(slot, ctx.now_ms), delta, {"from": old_generation}, ctx.now_ms, expires_at)
-
-
-def delta_key(slot: Slot, generation: int) -> str:
-    return f"{keys.summary_key(slot)}#d{generation}"
-
-
-def slot_summary_totals(ctx: RunContext, slot: Slot, only: set[str] | None) -> dict[str, int] | None:
-    """A sealed slot's totals per count key (catalogued and orphan parts), for ids in ``only`` (all when None);
-    None when its summary is missing or incomplete. The orphan part is read chunk by chunk."""
-    stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
-    if stored is None:
-        return None
-    totals = {k: v for k, v in slot_totals(stored[0]).items() if only is None or article_of_key(k) in only}
-    orphans = aggregates.iterate_chunked(ctx.db, keys.orphan_summary_key(slot), ctx.now)
-    if orphans is None:
-        return totals
-    try:
-        for chunk in orphans[1]:
-            for count_key, row in chunk.items():
-                if only is None or article_of_key(count_key) in only:
-                    totals[count_key] = totals.get(count_key, 0) + sum(row)
-    except aggregates.IncompleteSet:
-        return None
-    return totals
+    summaries.put_delta(
+        ctx.db, slot, {key: value for key, value in delta.items() if value}, head.generation, ctx.now_ms, expires_at
+    )

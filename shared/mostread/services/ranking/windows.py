@@ -27,15 +27,14 @@ from dataclasses import dataclass, field
 from mostread import keys
 from mostread.caches import remembered
 from mostread.counting import SlotCounts, add_slot_in_window, article_of_key, is_article_key
-from mostread.dal import aggregates
+from mostread.dal import aggregates, summaries
 from mostread.services.ranking.catalog_view import CatalogSnapshot
 from mostread.services.ranking.context import RunContext
-from mostread.services.ranking.slots import LiveCounts, Sealed, SlotPlan, delta_key
+from mostread.services.ranking.slots import LiveCounts, Sealed, SlotPlan
 from mostread.timebuckets import DAY_SECONDS, HOUR_SECONDS, WINDOW_SPECS, WINDOWS, Slot, WindowName, floor_to
 
 BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
 BASE_LIFETIME_SECONDS = 2 * DAY_SECONDS
-MAX_DELTA_HOPS = 8
 
 
 @dataclass
@@ -130,58 +129,41 @@ def _load(ctx: RunContext, window: WindowName, end: int) -> tuple[Base, str]:
 
 
 class _SlotReads:
-    """Summary totals read in this run, shared by both bases (each slot is read once)."""
+    """Summaries read in this run, shared by both bases."""
 
     def __init__(self, ctx: RunContext) -> None:
         self._ctx = ctx
+        self._heads: dict[Slot, summaries.SummaryHead | None] = {}
 
-    def totals(self, slot: Slot, orphans_of: set[str] | None) -> dict[str, int] | None:
-        """The slot's summary totals: the catalogued part whole, plus the uncatalogued part for ids in
-        ``orphans_of`` (none when empty, all when None); None when the summary is missing or incomplete."""
+    def head(self, slot: Slot) -> summaries.SummaryHead | None:
+        if slot not in self._heads:
+            self._heads[slot] = summaries.summary_head(self._ctx.db, slot, self._ctx.now)
+        return self._heads[slot]
+
+    def totals(self, slot: Slot, generation: int, orphans_of: set[str] | None) -> dict[str, int] | None:
+        """The slot's summary totals (catalogued part whole, uncatalogued part for ``orphans_of``), or None when
+        it is gone or is not the generation the caller counts on."""
+        head = self.head(slot)
+        if head is None or head.generation != generation:
+            return None
+        return summaries.totals(self._ctx.db, head, self._ctx.now, orphans_of)
+
+    def orphan_lookups(self, slots: dict[Slot, int], article_ids: set[str]) -> dict[Slot, SlotCounts] | None:
+        """The uncatalogued counts of these ids in these slots (at these generations); None when one is gone."""
         ctx = self._ctx
-        stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
-        if stored is None:
+        missing = [slot for slot in slots if slot not in self._heads]
+        self._heads.update({slot: None for slot in missing})
+        self._heads.update(summaries.summary_heads(ctx.db, missing, ctx.now))
+        heads = [self._heads[slot] for slot in slots]
+        if any(head is None or head.generation != slots[head.slot] for head in heads):
             return None
-        totals: dict[str, int] = {}
-        for count_key, row in stored[0].items():
-            totals[count_key] = sum(row)
-        if orphans_of is not None and not orphans_of:
-            return totals
-        orphans = aggregates.iterate_chunked(ctx.db, keys.orphan_summary_key(slot), ctx.now)
-        if orphans is None:
-            return totals
-        try:
-            for chunk in orphans[1]:
-                for count_key, row in chunk.items():
-                    if orphans_of is None or article_of_key(count_key) in orphans_of:
-                        totals[count_key] = totals.get(count_key, 0) + sum(row)
-        except aggregates.IncompleteSet:
-            return None
-        return totals
-
-    def orphan_lookups(self, slots: Iterable[Slot], article_ids: set[str]) -> dict[Slot, SlotCounts] | None:
-        """The uncatalogued counts of these ids in these slots (one partition chunk per slot, batched)."""
-        wanted = {keys.orphan_summary_key(slot): sorted(_with_derived(article_ids)) for slot in slots}
-        if not wanted:
-            return {}
-        found = aggregates.lookup(self._ctx.db, wanted, _partition_of_key, self._ctx.now)
-        result: dict[Slot, SlotCounts] = {}
-        for slot in slots:
-            values = found.get(keys.orphan_summary_key(slot))
-            if values is None:
-                return None
-            result[slot] = values
-        return result
+        return summaries.lookup_orphans(ctx.db, [head for head in heads if head], _with_derived(article_ids), ctx.now)
 
 
 def _with_derived(article_ids: Iterable[str]) -> set[str]:
     from mostread.counting import capped_key, widget_key
 
     return {key for article_id in article_ids for key in (article_id, widget_key(article_id), capped_key(article_id))}
-
-
-def _partition_of_key(count_key: str) -> int:
-    return keys.orphan_partition(article_of_key(count_key))
 
 
 def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot) -> bool:
@@ -193,7 +175,7 @@ def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed, catalo
         current = _generation(slot, plan, sealed)
         if current is None or current == included:
             continue
-        deltas = _delta_chain(ctx, slot, included, current)
+        deltas = summaries.delta_chain(ctx.db, slot, included, current, ctx.now)
         if deltas is None:
             _reset(base)
             return True
@@ -215,31 +197,17 @@ def _generation(slot: Slot, plan: SlotPlan, sealed: Sealed) -> int | None:
     return mark.summary_generation if mark else None
 
 
-def _delta_chain(ctx: RunContext, slot: Slot, included: int, current: int) -> list[dict[str, int]] | None:
-    chain: list[dict[str, int]] = []
-    generation = current
-    for _ in range(MAX_DELTA_HOPS):
-        stored = aggregates.get_chunked(ctx.db, delta_key(slot, generation), ctx.now)
-        if stored is None:
-            return None
-        chain.append(stored[0])
-        generation = int(stored[1]["from"])
-        if generation == included:
-            return chain
-    return None
-
-
 def _register(ctx: RunContext, base: Base, plan: SlotPlan, catalog: CatalogSnapshot, reads: _SlotReads) -> bool:
     """Ids registered since the last run and not in the base yet: their uncatalogued counts over its slots."""
     newcomers = {article_id for article_id in catalog.registered if article_id not in base.totals}
     if not newcomers or not base.slots:
         return False
     partitions = {keys.orphan_partition(article_id) for article_id in newcomers}
-    slots = [
-        slot
-        for slot in map(keys.slot_of_name, base.slots)
+    slots = {
+        slot: generation
+        for slot, generation in ((keys.slot_of_name(name), generation) for name, generation in base.slots.items())
         if (mark := plan.marks.get(slot)) is None or any(mark.orphan_partitions & (1 << p) for p in partitions)
-    ]
+    }
     found = reads.orphan_lookups(slots, newcomers)
     if found is None:
         _reset(base)
@@ -260,7 +228,7 @@ def _roll(
     changed = False
     holds = _base_ids(base)
     for name in [name for name in base.slots if keys.slot_of_name(name).start < first]:
-        totals = reads.totals(keys.slot_of_name(name), holds)
+        totals = reads.totals(keys.slot_of_name(name), base.slots[name], holds)
         if totals is None:
             _reset(base)
             return True
@@ -309,7 +277,7 @@ def _add_slot(
         return False
     orphan_partitions = sealed.orphan_partitions.get(slot, mark.orphan_partitions)
     keep = (_base_ids(base) | set(catalog.entries)) if orphan_partitions else set()
-    totals = reads.totals(slot, keep)
+    totals = reads.totals(slot, generation, keep)
     if totals is None:
         return False
     for count_key, views in totals.items():
@@ -371,25 +339,29 @@ def window_totals(
 def _slot_counts(
     ctx: RunContext, slot: Slot, plan: SlotPlan, live: LiveCounts, sealed: Sealed, catalog: CatalogSnapshot
 ) -> SlotCounts | None:
-    if slot in sealed.summaries:
-        counts = sealed.summaries[slot]
-    elif slot in live.counts:
+    mark = plan.marks[slot]
+    if slot in live.counts:
         return live.counts[slot]
-    else:
-        mark = plan.marks[slot]
-        if mark.summary_generation is None:
-            return None  # sealing deferred and no warm reader: counted once sealed
-        key = (ctx.db.table, slot, mark.summary_generation)
+    if slot in sealed.summaries:
+        counts, generation = sealed.summaries[slot], sealed.generations[slot]
+    elif mark.summary_generation is not None:
+        generation = mark.summary_generation
+        key = (ctx.db.table, slot, generation)
         if key not in _post_base:
-            stored = aggregates.get_chunked(ctx.db, keys.summary_key(slot), ctx.now)
+            head = summaries.summary_head(ctx.db, slot, ctx.now)
+            stored = (
+                summaries.read_catalogued(ctx.db, head, ctx.now) if head and head.generation == generation else None
+            )
             if stored is None:
                 return None
             if len(_post_base) >= MAX_POST_BASE_SUMMARIES:
                 _post_base.pop(min(_post_base, key=lambda held: held[1]))
-            _post_base[key] = stored[0]
+            _post_base[key] = stored
         counts = _post_base[key]
+    else:
+        return None  # sealing deferred and no warm reader: counted once sealed
     # articles registered after the slot was sealed: their views sit in its uncatalogued part
-    orphan_partitions = sealed.orphan_partitions.get(slot, plan.marks[slot].orphan_partitions)
+    orphan_partitions = sealed.orphan_partitions.get(slot, mark.orphan_partitions)
     recent = {
         article_id
         for article_id in catalog.recent_registrations
@@ -397,7 +369,7 @@ def _slot_counts(
     }
     if not recent:
         return counts
-    found = _SlotReads(ctx).orphan_lookups([slot], recent)
+    found = _SlotReads(ctx).orphan_lookups({slot: generation}, recent)
     if not found:
         return counts
     return {**counts, **found[slot]}
