@@ -258,6 +258,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Every other method (TRACE, QUERY, CONNECT, any token) goes through the same dispatch, rather than the
+        # stdlib's 501 HTML page: a known API path answers 405 with Allow and the contract's error body, any other
+        # path 404. That is what the API promises for a method its document does not list. The deployed HTTP API
+        # answers such requests itself, 404 {"message": "Not Found"}, until the template gives it a $default route
+        # (docs/reliability.md, "Hostile input").
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: object) -> None:
         """Silenced: the stdlib logs the client's address with every line."""
 

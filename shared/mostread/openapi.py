@@ -11,6 +11,7 @@ the assets function has no other use for. ``document_json()`` is built once per 
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from typing import Annotated, Any
@@ -47,7 +48,8 @@ DESCRIPTION = (
     "많이 본 뉴스 — most-read and trending article lists for news sites. Article pages report each view "
     "(POST /v1/views); a ranking run every minute publishes the lists for the last hour, day and week, "
     "overall and per section; the widget reads them (GET /v1/rankings). Bodies are UTF-8 JSON; every "
-    'client error is a 4xx with the body {"error": {"code", "message", "field"}}. Catalog and editorial '
+    'client error is a 4xx with the body {"error": {"code", "message", "field"}}, and a failure of the service '
+    "itself (a dependency down or throttled) a 503 with Retry-After and the same body. Catalog and editorial "
     "writes are IAM-authorised (SigV4) in AWS."
 )
 SIGV4 = "sigv4"
@@ -331,7 +333,10 @@ def list_editorial() -> None:
         404: _error("No asset of that name"),
     },
 )
-def get_asset(name: Annotated[str, Path(description="e.g. widget.v1.js")], if_none_match: IfNoneMatch = None) -> None:
+def get_asset(
+    name: Annotated[str, Path(description="e.g. widget.v1.js", examples=["tracker.v1.js", "widget.v1.css"])],
+    if_none_match: IfNoneMatch = None,
+) -> None:
     raise NotImplementedError("documentation only: functions/assets/app.py")
 
 
@@ -353,10 +358,30 @@ def get_openapi_document(if_none_match: IfNoneMatch = None) -> None:
     raise NotImplementedError("documentation only: functions/assets/app.py")
 
 
+UNAVAILABLE: dict[str, Any] = {
+    "description": (
+        "The service could not answer: a dependency is down or throttled, never anything the client sent. Send the "
+        "request again after Retry-After seconds; every write is idempotent, so a view sent twice counts once."
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before sending the request again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+    "content": {JSON: {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+# POST /v1/views reads a body with "views" as a batch, whatever else it holds: the single view's alternative is
+# one without it (a view inside a batch may carry a stray "views" field, which is ignored like any unknown field).
+SINGLE_VIEW_BODY = {"$ref": "#/components/schemas/ViewIn", "not": {"required": ["views"]}}
+
+
 @cache
 def document() -> dict[str, Any]:
     """The document as Powertools generates it, tidied: no empty content maps (204, 304), text/plain as
-    well as JSON for the tracker, and none of Powertools' validation-error schemas (nothing refers to them)."""
+    well as JSON for the tracker, the 503 every route may answer, and none of Powertools' validation-error
+    schemas (nothing refers to them)."""
     generated = app.get_openapi_json_schema(
         title=TITLE, version=VERSION, description=DESCRIPTION, security_schemes=SECURITY_SCHEMES
     )
@@ -366,8 +391,15 @@ def document() -> dict[str, Any]:
             for response in operation["responses"].values():
                 if not response.get("content"):
                     response.pop("content", None)
+            # Declared here, not route by route, so that no route can lack it (the functions answer it from
+            # mostread.failures, the same error body as a 4xx).
+            operation["responses"]["503"] = copy.deepcopy(UNAVAILABLE)
     views_body = built["paths"]["/v1/views"]["post"]["requestBody"]["content"]
-    views_body["text/plain"] = views_body[JSON]  # navigator.sendBeacon's type, the same JSON inside
+    single, batch = views_body[JSON]["schema"]["anyOf"]
+    if single != {"$ref": SINGLE_VIEW_BODY["$ref"]}:
+        raise RuntimeError(f"POST /v1/views: expected the single view first, found {single}")
+    views_body[JSON]["schema"]["anyOf"] = [SINGLE_VIEW_BODY, batch]
+    views_body["text/plain"] = copy.deepcopy(views_body[JSON])  # navigator.sendBeacon's type, the same JSON inside
     _drop_unreferenced_schemas(built)
     return built
 

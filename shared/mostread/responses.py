@@ -69,13 +69,17 @@ class ArticleViews(BaseModel):
 class ErrorDetail(BaseModel):
     model_config = _RESPONSE
 
-    code: str = Field(pattern=r"^[a-z_]+$", description="snake_case, e.g. invalid_field, not_found, body_too_large.")
+    code: str = Field(
+        pattern=r"^[a-z_]+$",
+        description="snake_case, e.g. invalid_field, not_found, body_too_large, service_unavailable.",
+    )
     message: str = Field(description="Human readable.")
     field: str | None = Field(description="The offending field or parameter, e.g. views[1].event_id, or null.")
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx the functions answer (never a 5xx for anything the client sent)."""
+    """Every 4xx the functions answer (never a 5xx for anything the client sent), and the 503 (with Retry-After)
+    they answer when a dependency is down or throttled."""
 
     model_config = _RESPONSE
 
