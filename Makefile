@@ -1,4 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both set themselves up.
+# `make check` is the fast inner loop; `make build` and `make deploy ENV=dev|prod` ship it (docs/operations.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: run test lint typecheck validate widget screenshot bench clean
+.PHONY: run test check lint typecheck validate widget screenshot bench build deploy deploy-config clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,49 @@ widget: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/bin/sam lint typecheck validate widget
 	$(BIN)/pytest
+
+# Lint, types and the unit tests only: seconds, where `make test` takes minutes.
+check: $(VENV)/.installed lint typecheck
+	$(BIN)/pytest -q tests/unit
+
+# sam build without a container: pip fetches the arm64 wheels for the functions' Python 3.12, which must be on
+# PATH (python3.12, else pyenv's newest 3.12). Then the artefacts are checked and measured.
+build: $(SAM_VENV)/bin/sam $(VENV)/.installed
+	@bin="$$(python3.12 -c 'import os, sys; print(os.path.dirname(sys.executable))' 2>/dev/null)"; \
+	if [ -z "$$bin" ] && command -v pyenv >/dev/null 2>&1; then \
+	  bin="$$(ls -d "$$(pyenv root)"/versions/3.12.*/bin 2>/dev/null | sort -V | tail -n 1)"; \
+	fi; \
+	if [ -z "$$bin" ] || ! "$$bin/python3.12" -c '' 2>/dev/null; then \
+	  echo "make build needs Python 3.12 (the functions run python3.12 on arm64) to install the layer's packages." >&2; \
+	  echo "Install it (pyenv install 3.12, or the python3.12 package of your system) and run make build again." >&2; \
+	  exit 1; \
+	fi; \
+	echo "sam build with $$bin/python3.12"; \
+	PATH="$$bin:$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+	$(BIN)/python tests/infrastructure/build_artefacts.py .aws-sam/build
+
+# The stack is samconfig.toml's [$(ENV).deploy.parameters]. The region is the AWS profile's: the test region this
+# Makefile exports is dropped here, so that it cannot send a deploy to the wrong region.
+deploy: deploy-config build
+	$(if $(filter file,$(origin AWS_DEFAULT_REGION)),env -u AWS_DEFAULT_REGION) SAM_CLI_TELEMETRY=0 \
+	  $(SAM_VENV)/bin/sam deploy --config-env $(ENV)
+
+define SAMCONFIG_CHECK
+import sys, tomllib
+environment = sys.argv[1]
+with open("samconfig.toml", "rb") as config:
+    deploy = tomllib.load(config).get(environment, {}).get("deploy", {}).get("parameters")
+if not deploy:
+    sys.exit(f"samconfig.toml has no [{environment}.deploy.parameters]: make deploy ENV=dev or ENV=prod")
+if "REPLACE-" in deploy.get("parameter_overrides", ""):
+    sys.exit(f"samconfig.toml [{environment}.deploy.parameters] still has a placeholder: set AlarmTopicArn first")
+endef
+export SAMCONFIG_CHECK
+
+# Before anything is built: a deploy needs a known environment with no placeholder left.
+deploy-config: $(VENV)/.installed
+	$(if $(ENV),,$(error make deploy needs ENV: make deploy ENV=dev, or ENV=prod (samconfig.toml)))
+	@$(BIN)/python -c "$$SAMCONFIG_CHECK" "$(ENV)"
 
 # Refresh docs/demo.png (the README's picture) from the browser test's screenshot.
 screenshot: $(VENV)/.installed node_modules/.installed

@@ -4,6 +4,11 @@ The SAM template is the one description of tables, routes, schedules, stream con
 environments. This module parses it (CloudFormation short tags included) and answers the questions the
 local stack asks: which tables to create, which handler serves which route, what runs on a schedule,
 who consumes which stream with which filter, and what environment each function sees.
+
+Only functions and tables are run locally; every other resource (log groups, alarms, the dashboard, the CDN,
+queues) is left alone. Values are resolved as CloudFormation would: a parameter is an explicit override, else
+the template's local value (``Metadata: mostread:LocalStack: ParameterValues``), else its Default; ``Fn::If``
+follows the template's Conditions.
 """
 
 from __future__ import annotations
@@ -24,6 +29,26 @@ DYNAMODB_TABLE = "AWS::DynamoDB::Table"
 
 
 MAIN_TABLE = "ViewsTable"  # the table with the views, the stream and the catalog
+
+LOCAL_METADATA_KEY = "mostread:LocalStack"
+
+# Pseudo parameters of the stack the local stack stands for: it has no stack id, account or partition of its own.
+LOCAL_PSEUDO_PARAMETERS = {
+    "AWS::StackName": "mostread-local",
+    "AWS::StackId": (
+        "arn:aws:cloudformation:local:000000000000:stack/mostread-local/00000000-0000-0000-0000-000000000000"
+    ),
+    "AWS::AccountId": "000000000000",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+
+
+class _NoValue:
+    """``Ref AWS::NoValue``: the property or list item it stands for is left out."""
+
+
+NO_VALUE = _NoValue()
 
 
 class TemplateError(ValueError):
@@ -175,6 +200,10 @@ class Template:
         return dict(self.document.get("Resources") or {})
 
     @property
+    def conditions(self) -> dict[str, Any]:
+        return dict(self.document.get("Conditions") or {})
+
+    @property
     def function_globals(self) -> dict[str, Any]:
         return dict((self.document.get("Globals") or {}).get("Function") or {})
 
@@ -202,6 +231,20 @@ class Template:
             for name, spec in self.parameters.items()
             if "Default" in spec
         }
+
+    def local_parameter_values(self) -> dict[str, str]:
+        """The template's values for the local stack (``Metadata: mostread:LocalStack: ParameterValues``), which
+        stand in for the parameters' defaults here."""
+        metadata = (self.document.get("Metadata") or {}).get(LOCAL_METADATA_KEY) or {}
+        values = metadata.get("ParameterValues") or {}
+        unknown = sorted(set(values) - set(self.parameters))
+        if unknown:
+            raise TemplateError(f"Metadata {LOCAL_METADATA_KEY} sets values of no parameter: {', '.join(unknown)}")
+        return {name: _scalar_text(value, f"local value of parameter {name}") for name, value in values.items()}
+
+    def condition(self, name: str, parameter_overrides: Mapping[str, str] | None = None) -> bool:
+        """Whether the template's condition ``name`` holds with these parameters (overrides, local values, defaults)."""
+        return self._condition(name, parameter_overrides, f"condition {name}", ())
 
     def tables(self, names: Mapping[str, str] | None = None) -> list[TableSpec]:
         """One TableSpec per AWS::DynamoDB::Table; TableName is ``names[logical_id]`` or the logical id."""
@@ -315,7 +358,8 @@ class Template:
         environment = {}
         for name, value in variables.items():
             resolved = self._resolve(value, table_names, parameter_overrides, f"{where}: {name}")
-            environment[name] = _scalar_text(resolved, f"{where}: {name}")
+            if resolved is not NO_VALUE:
+                environment[name] = _scalar_text(resolved, f"{where}: {name}")
         return environment
 
     # internals
@@ -361,25 +405,101 @@ class Template:
         where: str,
     ) -> Any:
         if isinstance(value, list):
-            return [self._resolve(item, table_names, parameter_overrides, where) for item in value]
+            items = [self._resolve(item, table_names, parameter_overrides, where) for item in value]
+            return [item for item in items if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if set(value) == {"Ref"}:
             target = value["Ref"]
+            if target == "AWS::NoValue":
+                return NO_VALUE
             if target in self.parameters:
-                if parameter_overrides and target in parameter_overrides:
-                    return str(parameter_overrides[target])
-                if "Default" in self.parameters[target]:
-                    return _scalar_text(self.parameters[target]["Default"], f"default of {target}")
-                raise TemplateError(f"{where}: parameter {target} has no Default and no override was given")
+                return self._parameter(target, parameter_overrides, where)
+            if target in LOCAL_PSEUDO_PARAMETERS:
+                return LOCAL_PSEUDO_PARAMETERS[target]
             if target in self.resources:
                 if target in table_names:
                     return table_names[target]
                 raise TemplateError(f"{where}: no local name given for resource {target} (table_names)")
             raise TemplateError(f"{where}: cannot resolve Ref {target!r}")
         if len(value) == 1 and next(iter(value)).startswith("Fn::"):
-            raise TemplateError(f"{where}: cannot resolve {value!r} locally")
-        return {key: self._resolve(v, table_names, parameter_overrides, where) for key, v in value.items()}
+            [(function, argument)] = value.items()
+            return self._function_value(function, argument, table_names, parameter_overrides, where)
+        resolved = {key: self._resolve(v, table_names, parameter_overrides, where) for key, v in value.items()}
+        return {key: v for key, v in resolved.items() if v is not NO_VALUE}
+
+    def _function_value(
+        self,
+        function: str,
+        argument: Any,
+        table_names: Mapping[str, str],
+        parameter_overrides: Mapping[str, str] | None,
+        where: str,
+    ) -> Any:
+        """``Fn::If`` (on the template's Conditions), ``Fn::Select``, ``Fn::Split`` and ``Fn::Join``: what the
+        template's function environments use. Anything else cannot be known without a deployed stack."""
+
+        def resolve(item: Any) -> Any:
+            return self._resolve(item, table_names, parameter_overrides, where)
+
+        if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+            condition, when_true, when_false = argument
+            holds = self._condition(str(condition), parameter_overrides, where, ())
+            return resolve(when_true if holds else when_false)
+        if function == "Fn::Select" and isinstance(argument, list) and len(argument) == 2:
+            index, items = resolve(argument[0]), resolve(argument[1])
+            if not isinstance(items, list) or not str(index).isdigit() or int(index) >= len(items):
+                raise TemplateError(f"{where}: Fn::Select index {index!r} out of {items!r}")
+            return items[int(index)]
+        if function == "Fn::Split" and isinstance(argument, list) and len(argument) == 2:
+            delimiter, text = resolve(argument[0]), resolve(argument[1])
+            if not isinstance(delimiter, str) or not isinstance(text, str):
+                raise TemplateError(f"{where}: Fn::Split needs a delimiter and a string, got {argument!r}")
+            return text.split(delimiter)
+        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            delimiter, items = resolve(argument[0]), resolve(argument[1])
+            if not isinstance(delimiter, str) or not isinstance(items, list):
+                raise TemplateError(f"{where}: Fn::Join needs a delimiter and a list, got {argument!r}")
+            return delimiter.join(_scalar_text(item, where) for item in items)
+        raise TemplateError(f"{where}: cannot resolve {{{function!r}: {argument!r}}} locally")
+
+    def _parameter(self, name: str, parameter_overrides: Mapping[str, str] | None, where: str) -> str:
+        if parameter_overrides and name in parameter_overrides:
+            return str(parameter_overrides[name])
+        local = self.local_parameter_values()
+        if name in local:
+            return local[name]
+        if "Default" in self.parameters[name]:
+            return _scalar_text(self.parameters[name]["Default"], f"default of {name}")
+        raise TemplateError(f"{where}: parameter {name} has no Default and no override was given")
+
+    def _condition(
+        self, name: str, parameter_overrides: Mapping[str, str] | None, where: str, seen: tuple[str, ...]
+    ) -> bool:
+        if name not in self.conditions:
+            raise TemplateError(f"{where}: no condition named {name!r} (have: {sorted(self.conditions)})")
+        if name in seen:
+            raise TemplateError(f"{where}: condition {name} depends on itself")
+        return self._truth(self.conditions[name], parameter_overrides, f"condition {name}", (*seen, name))
+
+    def _truth(
+        self, expression: Any, parameter_overrides: Mapping[str, str] | None, where: str, seen: tuple[str, ...]
+    ) -> bool:
+        if isinstance(expression, dict) and len(expression) == 1:
+            [(function, argument)] = expression.items()
+            if function == "Condition":
+                return self._condition(str(argument), parameter_overrides, where, seen)
+            if function == "Fn::Equals" and isinstance(argument, list) and len(argument) == 2:
+                left, right = (
+                    _scalar_text(self._resolve(side, {}, parameter_overrides, where), where) for side in argument
+                )
+                return left == right
+            if function == "Fn::Not" and isinstance(argument, list) and len(argument) == 1:
+                return not self._truth(argument[0], parameter_overrides, where, seen)
+            if function in ("Fn::And", "Fn::Or") and isinstance(argument, list) and argument:
+                values = [self._truth(item, parameter_overrides, where, seen) for item in argument]
+                return all(values) if function == "Fn::And" else any(values)
+        raise TemplateError(f"{where}: cannot evaluate {expression!r}")
 
 
 def load_template(path: Path | None = None) -> Template:

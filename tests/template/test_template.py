@@ -275,14 +275,23 @@ def test_track_function_touches_only_views_and_salts(template: Template) -> None
         "ViewsTable": {"dynamodb:PutItem"},
         "SaltsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
     }
+    # besides, only the ranking run touches the salts, and only to delete old ones: it can never read one
     for function_id in set(template.functions()) - {"TrackFunction"}:
-        assert all(statement["Resource"] != SALTS_ARN for statement in statements(template, function_id))
+        on_salts = [statement for statement in statements(template, function_id) if statement["Resource"] == SALTS_ARN]
+        if function_id != "RankFunction":
+            assert on_salts == [], function_id
+            continue
+        assert [actions(statement) for statement in on_salts] == [["dynamodb:DeleteItem"]]
+        assert [leading_keys(statement) for statement in on_salts] == [["salt#*"]]
 
 
 def test_writers_write_only_their_own_keys(template: Template) -> None:
     def written(function_id: str) -> set[str]:
+        """Keys written in the views table (the salts table: test_track_function_touches_only_views_and_salts)."""
         keys: set[str] = set()
         for statement in statements(template, function_id):
+            if statement["Resource"] == SALTS_ARN:
+                continue
             if any(action.endswith(WRITE_ACTIONS) for action in actions(statement)):
                 keys.update(leading_keys(statement) or ["<unrestricted>"])
         return keys
@@ -334,6 +343,29 @@ def test_table_settings(template: Template) -> None:
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
     assert properties["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_salts_table_keeps_no_copy_of_a_salt(template: Template) -> None:
+    # A salt deleted after 48 h must not come back: no point-in-time recovery (35 days of restorable history), no
+    # stream (24 h of records, REMOVE records included), and nothing retained when the stack goes.
+    resource = template.resources["SaltsTable"]
+    properties = resource["Properties"]
+    assert resource["DeletionPolicy"] == "Delete"
+    assert resource["UpdateReplacePolicy"] == "Delete"
+    assert properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False) is False
+    assert "StreamSpecification" not in properties
+    assert "KinesisStreamSpecification" not in properties
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert all(consumer.table_logical_id != "SaltsTable" for consumer in template.stream_consumers())
+    # no backup plan or other resource refers to the salts table but the functions' policies and environment, and
+    # the alarms and dashboard, which read its CloudWatch metrics (throttles, consumed units), never its items
+    readers = ("AWS::Serverless::Function", "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard")
+    for logical_id, other in template.resources.items():
+        if logical_id != "SaltsTable" and other["Type"] not in readers:
+            assert "SaltsTable" not in str(other), logical_id
+    salts = next(spec for spec in template.tables(template.table_names("t")) if spec.logical_id == "SaltsTable")
+    assert "StreamSpecification" not in salts.create_kwargs
 
 
 def test_loader_table_spec(template: Template) -> None:
