@@ -104,7 +104,9 @@ class FakePipeline:
 
     # -- the CMS and the read path -----------------------------------------------------------------------------
 
-    def register(self, article_id: str, section: str = "politics", published_at: str = "2026-11-27T08:00:00+09:00") -> None:
+    def register(
+        self, article_id: str, section: str = "politics", published_at: str = "2026-11-27T08:00:00+09:00"
+    ) -> None:
         article = Article(
             article_id=article_id,
             title=f"기사 {article_id}",
