@@ -7,8 +7,8 @@ lets a test fail any call (the k-th write, a throttle on one operation) the way 
 
 It refuses an item over DynamoDB's 400 KB limit with the ValidationException DynamoDB raises, so a test at a
 size bound fails the way production would. What it does not do: capacity accounting, eventual consistency,
-TTL expiry (like DynamoDB before its lazy sweep, expired items stay: the code must filter them itself). An expression it does not
-know raises NotImplementedError, so a new expression cannot silently pass.
+TTL expiry (like DynamoDB before its lazy sweep, expired items stay: the code must filter them itself). An
+expression it does not know raises NotImplementedError, so a new expression cannot silently pass.
 """
 
 from __future__ import annotations

@@ -210,7 +210,8 @@ def test_every_function_gets_the_same_local_environment() -> None:
     template = load_template()
     overrides = local_parameter_overrides(template, rank_every=60)
     assert overrides == {"TrustedProxyHops": "1", "CacheMaxAge": "5"}
-    environment = shared_function_environment(template, template.functions(), template.table_names("t-local"), overrides)
+    names = template.table_names("t-local")
+    environment = shared_function_environment(template, template.functions(), names, overrides)
     assert environment["TABLE_NAME"] == "t-local"
     assert environment["TRUSTED_PROXY_HOPS"] == "1"
     assert local_parameter_overrides(template, rank_every=2)["CacheMaxAge"] == "2"
