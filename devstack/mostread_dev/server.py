@@ -103,6 +103,9 @@ def _html(page: str) -> HttpResponse:
     )
 
 
+FALLBACK_PATH = "$default"
+
+
 class LocalApi:
     def __init__(
         self,
@@ -114,7 +117,9 @@ class LocalApi:
         pages: LocalPages | None = None,
         domain_name: str = "localhost",
     ) -> None:
-        self._routes = list(routes)
+        # API Gateway's $default route takes every request no other route matches
+        self._routes = [route for route in routes if route.path != FALLBACK_PATH]
+        self._fallback = next((route for route in routes if route.path == FALLBACK_PATH), None)
         self._invoke = invoke
         self._cors = cors
         self._local_routes = dict(local_routes or {})
@@ -135,6 +140,8 @@ class LocalApi:
             if method in ("GET", "HEAD"):
                 return self._pages.respond(path)
             return _method_not_allowed(["GET", "HEAD"])
+        if self._fallback is not None:
+            return self._with_cors(request, self._call(self._fallback, {}, request))
         allowed = self._api_methods(path)
         if allowed:
             return self._with_cors(request, _method_not_allowed(allowed))

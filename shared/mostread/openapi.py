@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cache
 from typing import Annotated, Any
 
@@ -402,6 +403,16 @@ def document() -> dict[str, Any]:
     views_body["text/plain"] = copy.deepcopy(views_body[JSON])  # navigator.sendBeacon's type, the same JSON inside
     _drop_unreferenced_schemas(built)
     return built
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API serves on ``path`` (a request path), from the document; [] for a path it does not
+    have. For the fallback route: API Gateway sends there every request no route matches."""
+    for template, operations in document()["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            return sorted(method.upper() for method in operations)
+    return []
 
 
 @cache

@@ -84,3 +84,24 @@ def test_the_asset_route_does_not_load_the_document_machinery():
     )
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip() == "[]"
+
+
+def test_a_request_no_route_matches_gets_the_contracts_error_body(template) -> None:
+    """API Gateway's $default route (template.yaml) sends what no route matches to the assets function, so a
+    wrong method on a known path is 405 with Allow, and an unknown path 404, both with the contract's body."""
+    [fallback] = [route for route in template.http_routes() if route.path == "$default"]
+    assert (fallback.function_id, fallback.method, fallback.iam_auth) == ("AssetsFunction", "ANY", False)
+    assets = load_function("assets")
+    wrong_method = http_event("PATCH", "/v1/articles/a-1")
+    wrong_method["routeKey"] = "$default"
+    response = assets.handler(wrong_method, FakeContext())
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "DELETE, GET, PUT"
+    assert json.loads(response["body"])["error"]["code"] == "method_not_allowed"
+    unknown = http_event("GET", "/v2/nothing")
+    unknown["routeKey"] = "$default"
+    response = assets.handler(unknown, FakeContext())
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"]) == {
+        "error": {"code": "not_found", "message": "no route for GET /v2/nothing", "field": None}
+    }
