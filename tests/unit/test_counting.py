@@ -95,6 +95,16 @@ def test_the_cap_is_per_article_and_address():
     assert counts[capped_key("a1")][0] == counts[capped_key("a2")][0] == 2
 
 
+def test_groups_in_the_compact_arrays_take_more_visitors_and_earlier_views():
+    counter = SlotCounter(SLOT, 2, compact_at=1)
+    counter.add_rows([view(visitor=f"{n:08x}beef", offset_s=600, address=f"{n:016x}") for n in range(50)])
+    assert len(counter._single_groups) > 25 and counter.counts()["a1"] == [0, 0, 50, 0, 0, 0]
+    counter.add(view(visitor="00000003beef", offset_s=10, address=f"{3:016x}"))  # an earlier first view
+    counter.add(view(visitor="000000ffbeef", offset_s=900, address=f"{4:016x}"))  # a second visitor
+    counter.add(view(visitor="000000eebeef", offset_s=900, address=f"{4:016x}"))  # a third: capped
+    assert counter.counts() == {"a1": [1, 0, 49, 1, 0, 0], capped_key("a1"): [1, 0, 0, 0, 0, 0]}
+
+
 def test_a_late_earlier_view_displaces_the_last_counted_one():
     address = "00000000000000cc"
     counter = SlotCounter(SLOT, 2)
@@ -118,13 +128,14 @@ rows_strategy = st.lists(
 )
 
 
-@given(rows_strategy, st.integers(1, 4), st.randoms(use_true_random=False))
-def test_counting_is_a_function_of_the_set_of_rows(rows, cap, rnd):
-    """Any order, any split into calls, any row repeated: the same counts as the rules written out plainly."""
+@given(rows_strategy, st.integers(1, 4), st.randoms(use_true_random=False), st.sampled_from([1, 2, 5, 100_000]))
+def test_counting_is_a_function_of_the_set_of_rows(rows, cap, rnd, compact_at):
+    """Any order, any split into calls, any row repeated, single-visitor groups moved to the compact arrays at any
+    point: the same counts as the rules written out plainly."""
     expected = reference_counts(rows, SLOT, cap)
     replayed = rows + rnd.sample(rows, k=len(rows) // 2)
     rnd.shuffle(replayed)
-    counter = SlotCounter(SLOT, cap)
+    counter = SlotCounter(SLOT, cap, compact_at=compact_at)
     cut = rnd.randint(0, len(replayed))
     counter.add_rows(replayed[:cut])
     counter.add_rows(replayed[cut:])

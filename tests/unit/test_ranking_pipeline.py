@@ -246,3 +246,24 @@ def test_expired_items_that_ttl_has_not_deleted_yet_are_never_used(pipeline: Fak
     pipeline.clock.advance(3600)
     pipeline.rank()
     assert pipeline.counts("a1") == {"1h": 0, "24h": 1, "7d": 4}
+
+
+def test_a_backlog_is_read_on_from_where_the_previous_run_stopped(
+    pipeline: FakePipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mostread.services.ranking import slots
+
+    monkeypatch.setattr(slots, "ROWS_PER_RUN", 1000)
+    pipeline.register("a1")
+    for visitor in range(4500):
+        pipeline.view("a1", visitor)
+    records = pipeline.take_stream()
+    for start in range(0, len(records), 1000):  # five chunks, all written in the same millisecond
+        pipeline.deliver(records[start : start + 1000])
+    pipeline.clock.advance(120)
+    reads = [pipeline.rank() for _ in range(6)]
+    # each run stops once it has read 1,000 rows and the next goes on after the last chunk it read: no chunk twice
+    assert sum(report.log_rows_read for report in reads) == 4500
+    assert all(report.log_rows_read <= 1500 for report in reads)
+    assert [report.log_behind for report in reads][-2:] == [False, False]
+    assert pipeline.counts("a1")["1h"] == 4500

@@ -71,28 +71,33 @@ class SlotReader:
 
     def read(self, ctx: RunContext, catalog: CatalogSnapshot, row_budget: int | None) -> tuple[int, bool]:
         """Read the chunks written since the last read; returns (rows read, whether the log's end was reached)."""
-        started_ms = ctx.now_ms
+        # chunks stamped before this are all visible now: a later read need not look at them again
+        settled = keys.log_chunk_sort_key(max(ctx.now_ms - LOG_MARGIN_MS, 0), "")
         rows_read = 0
-        last_stamp: int | None = None
+        last_read: str | None = None
         orphans: defaultdict[int, list[Row]] = defaultdict(list)
         finished = True
+        counter = self.counter
         for chunk in viewlog.read_log(ctx.db, self.slot, self.after):
+            counted: list[Row] = []
             for row in chunk.rows:
-                article_id = str(row[0])
-                if article_id in catalog or article_id in self.counter:
-                    self.counter.add(row)
+                article_id = row[0]
+                if article_id in catalog or article_id in counter:  # type: ignore[operator]
+                    counted.append(row)
                 else:
-                    orphans[keys.orphan_partition(article_id)].append(row)
+                    orphans[keys.orphan_partition(str(article_id))].append(row)
+            counter.add_rows(counted)
             rows_read += len(chunk.rows)
-            last_stamp = keys.written_ms_of(chunk.sort_key)
+            last_read = chunk.sort_key
             if (row_budget is not None and rows_read >= row_budget) or ctx.out_of_time():
                 finished = False
                 break
-        self._file_orphans(ctx, orphans, last_stamp)
+        self._file_orphans(ctx, orphans, last_read)
         if finished:
-            self.after = keys.log_chunk_sort_key(max(started_ms - LOG_MARGIN_MS, 0), "")
-        elif last_stamp is not None:
-            self.after = keys.log_chunk_sort_key(max(min(last_stamp, started_ms) - LOG_MARGIN_MS, 0), "")
+            self.after = settled
+        elif last_read is not None:
+            # stopped short (a backlog): go on after the last chunk read, or from the settled point if that is later
+            self.after = last_read if last_read < settled else settled
         return rows_read, finished
 
     def backfill(self, ctx: RunContext, article_ids: Iterable[str]) -> None:
@@ -104,9 +109,9 @@ class SlotReader:
                     row for row in viewlog.read_orphan_rows(ctx.db, self.slot, partition) if str(row[0]) in wanted
                 )
 
-    def _file_orphans(self, ctx: RunContext, orphans: dict[int, list[Row]], last_stamp: int | None) -> None:
+    def _file_orphans(self, ctx: RunContext, orphans: dict[int, list[Row]], last_read: str | None) -> None:
         expires_at = self.slot.end + DAY_SECONDS
-        source = keys.log_chunk_sort_key(last_stamp or ctx.now_ms, f"run{ctx.now_ms}")
+        source = f"{last_read or ctx.now_ms}~run{ctx.now_ms}"
         for partition, rows in sorted(orphans.items()):
             for start in range(0, len(rows), viewlog.MAX_ROWS_PER_CHUNK):
                 part = rows[start : start + viewlog.MAX_ROWS_PER_CHUNK]
