@@ -39,11 +39,12 @@ class ChunkRef:
     starts: tuple[int, ...]  # the partition each chunk starts with
 
     def to_json(self) -> dict[str, Any]:
-        return {"pk": self.pk, "generation": self.generation, "chunks": self.chunks, "starts": list(self.starts)}
+        return {"pk": self.pk, "generation": self.generation, "chunks": self.chunks, "starts": _runs(self.starts)}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ChunkRef:
-        return cls(str(value["pk"]), int(value["generation"]), int(value["chunks"]), tuple(value["starts"]))
+        starts = _unruns(value["starts"])
+        return cls(str(value["pk"]), int(value["generation"]), int(value["chunks"]), starts)
 
     def chunk_keys(self, partitions: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """Keys of every chunk, or of those that can hold entries of ``partitions``."""
@@ -145,7 +146,7 @@ def put_head(db: Db, ref: ChunkRef, meta: dict[str, Any], expires_at: int) -> He
             **_key(ref.pk, HEAD),
             "generation": {"N": str(ref.generation)},
             "chunks": {"N": str(ref.chunks)},
-            "starts": {"B": codec.pack(list(ref.starts))},
+            "starts": {"B": codec.pack(_runs(ref.starts))},
             "meta": {"B": codec.pack(meta)},
             "expires_at": {"N": str(expires_at)},
         },
@@ -215,7 +216,7 @@ def get_heads(db: Db, pks: list[str], now: float) -> dict[str, Head]:
 def _head(item: dict[str, Any], now: float | None) -> Head | None:
     if now is not None and not is_live(item, now):
         return None
-    starts = tuple(codec.unpack(item["starts"]["B"])) if "starts" in item else (0,) * int(item["chunks"]["N"])
+    starts = _unruns(codec.unpack(item["starts"]["B"])) if "starts" in item else (0,) * int(item["chunks"]["N"])
     ref = ChunkRef(item["pk"]["S"], int(item["generation"]["N"]), int(item["chunks"]["N"]), starts)
     return Head(ref, codec.unpack(item["meta"]["B"]))
 
@@ -267,6 +268,22 @@ def lookup(
         keys = wanted[ref]
         found[ref].update({key: value for key, value in chunks[chunk_key].items() if key in keys})
     return found
+
+
+def _runs(starts: tuple[int, ...]) -> list[list[int]]:
+    """Chunk starts as [partition, chunks starting there] pairs: at most one pair a partition, so a head stays a
+    few bytes however many chunks a set of junk ids needs."""
+    runs: list[list[int]] = []
+    for partition in starts:
+        if runs and runs[-1][0] == partition:
+            runs[-1][1] += 1
+        else:
+            runs.append([partition, 1])
+    return runs
+
+
+def _unruns(runs: list[list[int]]) -> tuple[int, ...]:
+    return tuple(partition for partition, count in runs for _ in range(count))
 
 
 def _chunk_sk(generation: int, index: int) -> str:

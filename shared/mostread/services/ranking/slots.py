@@ -85,14 +85,19 @@ class SlotReader:
                 if article_id in catalog or article_id in counter:  # type: ignore[operator]
                     counted.append(row)
                 else:
-                    orphans[keys.orphan_partition(str(article_id))].append(row)
+                    partition = keys.orphan_partition(str(article_id))
+                    orphans[partition].append(row)
+                    if len(orphans[partition]) >= viewlog.MAX_ROWS_PER_CHUNK:
+                        # file as they fill: a log of nothing but junk ids holds at most a chunk per partition here
+                        self._file(ctx, partition, orphans.pop(partition), f"{chunk.sort_key}~{ctx.now_ms}")
             counter.add_rows(counted)
             rows_read += len(chunk.rows)
             last_read = chunk.sort_key
             if (row_budget is not None and rows_read >= row_budget) or ctx.out_of_time():
                 finished = False
                 break
-        self._file_orphans(ctx, orphans, last_read)
+        for partition, rows in sorted(orphans.items()):
+            self._file(ctx, partition, rows, f"{last_read or ''}~{ctx.now_ms}~end")
         if finished:
             self.after = settled
         elif last_read is not None:
@@ -109,14 +114,11 @@ class SlotReader:
                     row for row in viewlog.read_orphan_rows(ctx.db, self.slot, partition) if str(row[0]) in wanted
                 )
 
-    def _file_orphans(self, ctx: RunContext, orphans: dict[int, list[Row]], last_read: str | None) -> None:
-        expires_at = self.slot.end + DAY_SECONDS
-        source = f"{last_read or ctx.now_ms}~run{ctx.now_ms}"
-        for partition, rows in sorted(orphans.items()):
-            for start in range(0, len(rows), viewlog.MAX_ROWS_PER_CHUNK):
-                part = rows[start : start + viewlog.MAX_ROWS_PER_CHUNK]
-                viewlog.put_orphan_rows(ctx.db, self.slot, partition, f"{source}#{start}", part, expires_at)
-            self.orphan_partitions |= 1 << partition
+    def _file(self, ctx: RunContext, partition: int, rows: list[Row], source: str) -> None:
+        """Re-file rows of uncatalogued ids under their article partition. Reading the same chunks again (a new
+        container, a re-seal) files them again under other keys: the seal counts sets, so that changes nothing."""
+        viewlog.put_orphan_rows(ctx.db, self.slot, partition, source, rows, self.slot.end + DAY_SECONDS)
+        self.orphan_partitions |= 1 << partition
 
 
 _readers: dict[tuple[str, Slot], SlotReader] = {}
