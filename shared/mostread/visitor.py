@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Mapping
+
+PROXY_SECRET_HEADER = "x-mostread-proxy-secret"  # noqa: S105 - the header's name, not a secret
+# The longest text form of an IPv6 address is 45 characters; with a zone id a little more. Anything longer is not
+# an address, and is refused before the parser sees it.
+MAX_ADDRESS_LENGTH = 64
 
 
 def visitor_hash(salt: bytes, client_ip: str, user_agent: str) -> str:
@@ -28,11 +34,47 @@ def event_key(event_id: str | None, visitor: str, article_id: str, slot: int) ->
     return "v:" + digest
 
 
-def client_ip(source_ip: str, headers: Mapping[str, str], trusted_proxy_hops: int) -> str:
-    """The API's source IP, or the last X-Forwarded-For hop when one trusted proxy sits in front."""
-    if trusted_proxy_hops:
-        forwarded = headers.get("x-forwarded-for", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return source_ip
+def normalised_ip(text: str) -> str | None:
+    """``text`` in one canonical form per address, or None when it is not an IP address.
+
+    IPv4-mapped IPv6 (``::ffff:198.51.100.7``) becomes the IPv4 address, IPv6 is compressed and lower-case and
+    loses its zone id (``fe80::1%eth0``), so one address always has one hash. Ports, brackets, leading zeros,
+    non-ASCII digits and whitespace are refused (the ``ipaddress`` module's grammar).
+    """
+    if not text or len(text) > MAX_ADDRESS_LENGTH:
+        return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Address(address.packed))  # from the bytes: without the zone id
+    return str(address)
+
+
+def client_ip(source_ip: str, headers: Mapping[str, str], trusted_proxy_hops: int, proxy_secret: str = "") -> str:
+    """The address a request is counted from, normalised.
+
+    The API's source IP, or the last X-Forwarded-For hop when one trusted proxy (CloudFront) sits in front: that
+    hop is the one the proxy appended, the ones before it are whatever the client sent. With ``proxy_secret`` set,
+    the header is trusted only on requests that carry it in ``x-mostread-proxy-secret`` (CloudFront adds it as an
+    origin header), so a request sent to the API directly cannot choose its address.
+
+    When the hop is not an IP address the source IP is used: it is the address that actually connected, which no
+    client can forge (behind CloudFront, the edge's address, shared with the other requests it forwards).
+    """
+    source = normalised_ip(source_ip) or source_ip
+    if not trusted_proxy_hops or not _from_trusted_proxy(headers, proxy_secret):
+        return source
+    last_hop = headers.get("x-forwarded-for", "").rsplit(",", 1)[-1].strip(" \t")
+    return normalised_ip(last_hop) or source
+
+
+def _from_trusted_proxy(headers: Mapping[str, str], proxy_secret: str) -> bool:
+    if not proxy_secret:
+        return True
+    given = headers.get(PROXY_SECRET_HEADER, "")
+    # bytes: compare_digest refuses non-ASCII str, and a header may hold anything
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), proxy_secret.encode("utf-8", "surrogatepass"))

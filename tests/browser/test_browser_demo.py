@@ -14,7 +14,7 @@ import struct
 import subprocess
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,6 +166,52 @@ def test_tracker_counts_one_view_per_page_view(new_reader: Callable[..., Reader]
 
     api.rank()
     assert api.views_of(article_id) == after_one, "a reload by the same reader must not count again"
+
+
+def test_tracker_retries_a_failed_report_once_with_the_same_event(
+    new_reader: Callable[..., Reader], api: Api, base_url: str
+) -> None:
+    article_id = "news-1017"  # as above: no other page reports it
+    api.rank()
+    before = api.views_of(article_id)
+    reader = new_reader()
+    page = reader.page
+    # A browser whose sendBeacon cannot queue the report: the tracker falls back to fetch, which tells a failure.
+    page.add_init_script("Object.defineProperty(navigator, 'sendBeacon', {value: () => false})")
+    # The retry waits on the page's timers: a paused fake clock that only this test moves, so nothing sleeps.
+    started = datetime.now(KST)
+    page.clock.install(time=started)
+    page.clock.pause_at(started + timedelta(seconds=1))
+    attempts: list[str | None] = []
+
+    def first_attempt_fails(route: Route) -> None:
+        attempts.append(route.request.post_data)
+        if len(attempts) > 1:
+            route.fallback()  # to the server, through the reader's own route
+            return
+        error = {"error": {"code": "service_unavailable", "message": "try again", "field": None}}
+        route.fulfill(status=503, headers={"retry-after": "2"}, content_type="application/json", body=json.dumps(error))
+
+    page.route(lambda url: urlsplit(url).path == "/v1/views", first_attempt_fails)
+    with page.expect_response(is_beacon) as failed:
+        page.goto(f"{base_url}/articles/{article_id}")
+    assert failed.value.status == 503
+    page.clock.run_for(1_500)
+    page.evaluate("() => fetch('/static/demo.css', {cache: 'no-store'}).then(r => r.status)")  # a round trip
+    assert len(attempts) == 1, "retried before Retry-After"
+    with page.expect_response(is_beacon) as retried:
+        page.clock.run_for(1_000)
+    assert retried.value.status == 202  # (a keepalive fetch's body cannot be read here: the counts below tell)
+    page.clock.run_for(60_000)
+    page.evaluate("() => fetch('/static/demo.css', {cache: 'no-store'}).then(r => r.status)")  # a later request
+    assert len(attempts) == 2, "at most one retry"
+    assert attempts[0] == attempts[1]
+    assert EVENT_ID.fullmatch(json.loads(attempts[0] or "{}")["event_id"])
+
+    api.rank()
+    after = api.views_of(article_id)
+    assert {window: after[window] - before[window] for window in before} == {"1h": 1, "24h": 1, "7d": 1}
+    assert reader.page_errors == []
 
 
 def test_widgets_show_the_api_lists_in_order(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:

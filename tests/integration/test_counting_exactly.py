@@ -135,8 +135,8 @@ def test_a_lost_response_and_a_retry_count_once(service, monkeypatch):
         return result
 
     monkeypatch.setattr(dynamodb(), "put_item", write_then_lose_the_response)
-    with pytest.raises(BotoClientError):
-        service.view("a1", visitor=1, event_id="lost-response-1")
+    lost = service.view("a1", visitor=1, event_id="lost-response-1")
+    assert lost["statusCode"] == 503  # the page may retry (docs/reliability.md)
     monkeypatch.setattr(dynamodb(), "put_item", real_put_item)
     retry = json.loads(service.view("a1", visitor=1, event_id="lost-response-1")["body"])
     assert retry == {"accepted": 0, "duplicate": 1, "ignored": 0}

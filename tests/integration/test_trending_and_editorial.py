@@ -304,7 +304,8 @@ def test_a_pin_publishes_a_list_that_has_no_views(service):
 
 
 def salt_days(table):
-    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    """The days whose salts are stored, in the salts table (the views table never holds one)."""
+    items = boto3.client("dynamodb").scan(TableName=f"{table}-salts")["Items"]
     return sorted(item["pk"]["S"].removeprefix("salt#") for item in items if item["pk"]["S"].startswith("salt#"))
 
 

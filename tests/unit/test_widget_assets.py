@@ -188,13 +188,25 @@ if (!opts.noBeacon) {
     return !opts.beaconFalse;
   };
 }
+// What each fetch answers, in order (the last one repeats): "offline" (a network error), "throw" (fetch throws
+// at once), or {status, retryAfter}.
+const answers = opts.fetches || ["offline"], delays = [];
+let fetched = 0;
 const g = {
   document: doc, location: loc, history, navigator, Blob, btoa, console,
   fetch: (url, init) => {
     sent.push({ via: "fetch", url, init });
-    return Promise.reject(new Error("offline"));
+    const answer = answers[Math.min(fetched++, answers.length - 1)];
+    if (answer === "throw") throw new TypeError("fetch threw");
+    if (answer === "offline") return Promise.reject(new TypeError("Failed to fetch"));
+    const headers = { get: (n) => (n.toLowerCase() === "retry-after" ? (answer.retryAfter ?? null) : null) };
+    return Promise.resolve({ status: answer.status, headers });
   },
+  // a fake clock: the delay is recorded, the callback runs at once
+  setTimeout: (f, ms, ...args) => { delays.push(ms); return setTimeout(f, 0, ...args); },
 };
+process.on("uncaughtException", (e) => errors.push("uncaught: " + e));
+process.on("unhandledRejection", (e) => errors.push("unhandled rejection: " + e));
 if (!opts.noCrypto) g.crypto = globalThis.crypto;
 if (opts.config) g.mostreadConfig = opts.config;
 g.window = g;
@@ -213,6 +225,8 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
     if (step === "activate") { doc.prerendering = false; fire("prerenderingchange"); }
     await tick();
   }
+  await tick();
+  await tick();
   const out = [];
   for (const s of sent) {
     const o = { via: s.via, url: s.url };
@@ -220,7 +234,7 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
     if (s.init) { o.init = Object.assign({}, s.init); o.body = s.init.body; }
     out.push(o);
   }
-  console.log(JSON.stringify({ before, sent: out, replaced, errors, flag: ctx.__mostreadTracker || null }));
+  console.log(JSON.stringify({ before, sent: out, replaced, errors, delays, flag: ctx.__mostreadTracker || null }));
 })();
 """
 
@@ -314,9 +328,10 @@ def test_tracker_waits_until_visible_and_activated() -> None:
 @needs_node
 def test_tracker_falls_back_to_fetch_keepalive() -> None:
     for opts in ({"noBeacon": True}, {"beaconFalse": True}):
-        out = run_tracker(attrs=API, **opts)
+        out = run_tracker(attrs=API, fetches=[{"status": 202}], **opts)
         sent = [s for s in out["sent"] if s["via"] == "fetch"]
         assert len(sent) == 1
+        assert out["delays"] == []
         init = sent[0]["init"]
         assert init["method"] == "POST"
         assert init["keepalive"] is True
@@ -324,3 +339,39 @@ def test_tracker_falls_back_to_fetch_keepalive() -> None:
         assert init["mode"] == "cors"
         assert init["credentials"] == "omit"
         assert json.loads(sent[0]["body"])["article_id"] == "art-1"
+
+
+@needs_node
+@pytest.mark.parametrize(
+    ("fetches", "delays"),
+    [
+        (["offline"], [1000]),  # a network error: once more, a second later
+        (["offline", "offline"], [1000]),  # at most once
+        (["throw"], [1000]),  # even when fetch itself throws
+        ([{"status": 503, "retryAfter": "2"}, {"status": 202}], [2000]),  # after Retry-After
+        ([{"status": 503, "retryAfter": "5"}], [5000]),
+        ([{"status": 500}], [1000]),  # a 5xx without Retry-After
+        ([{"status": 502, "retryAfter": "Wed, 21 Oct 2026 07:28:00 GMT"}], [1000]),  # a date: not "a few seconds"
+        ([{"status": 503, "retryAfter": "0"}], [1000]),
+        ([{"status": 503, "retryAfter": "60"}], []),  # longer than a page view lasts: not retried
+        ([{"status": 202}], []),
+        ([{"status": 400}], []),  # a client error is final
+        ([{"status": 415}], []),
+        ([{"status": 429}], []),  # the API's throttle: not a failure of the service
+    ],
+)
+def test_tracker_retries_a_failed_fetch_once_with_the_same_body(fetches: list[object], delays: list[int]) -> None:
+    out = run_tracker(attrs=API, noBeacon=True, fetches=fetches)  # run_tracker: nothing thrown, nothing unhandled
+    sent = out["sent"]
+    assert len(sent) == 1 + len(delays)
+    assert out["delays"] == delays
+    assert all(s == sent[0] for s in sent)  # same URL, same options, same body: the same event_id
+    assert out["flag"] == 1
+
+
+@needs_node
+def test_tracker_never_retries_a_beacon() -> None:
+    # sendBeacon only says whether the browser queued the report, never how it went: nothing to retry on
+    out = run_tracker(attrs=API, fetches=["offline"])
+    assert [s["via"] for s in out["sent"]] == ["beacon"]
+    assert out["delays"] == []

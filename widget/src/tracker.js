@@ -40,6 +40,28 @@
     if (parts().indexOf("mr_ref=mostread") >= 0) v.ref = "mostread";
     const body = JSON.stringify(v),
       url = String(api).replace(/\/+$/, "") + "/v1/views",
+      // fetch, unlike sendBeacon, tells a failure: after a network error or a 5xx the same body (the same
+      // event_id, so the server counts it once) goes once more, after Retry-After if that is at most 5 s,
+      // else after 1 s. The Promise wrapper turns a synchronous throw into a rejection, even in the timer.
+      post = (n) =>
+        new Promise((ok) =>
+          ok(
+            fetch(url, {
+              method: "POST",
+              body: body,
+              headers: { "content-type": "text/plain" },
+              keepalive: true,
+              mode: "cors",
+              credentials: "omit",
+            })
+          )
+        )
+          .then((x) => {
+            if (x.status > 499) throw +x.headers.get("retry-after") || 1;
+          })
+          .catch((t) => {
+            n || t > 5 || setTimeout(post, t * 1e3 || 1e3, 1);
+          }),
       send = () => {
         try {
           // Not while prerendering; only once the page is (or becomes) visible; only once.
@@ -62,15 +84,7 @@
             // text/plain keeps the request CORS-simple (no preflight).
             queued = navigator.sendBeacon(url, new Blob([body], { type: "text/plain" }));
           } catch (e) {}
-          if (!queued)
-            fetch(url, {
-              method: "POST",
-              body: body,
-              headers: { "content-type": "text/plain" },
-              keepalive: true,
-              mode: "cors",
-              credentials: "omit",
-            }).catch(() => {});
+          if (!queued) post();
         } catch (e) {}
       };
     types.forEach((t) => d.addEventListener(t, send));

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,6 +49,35 @@ def parse_views(body: bytes | None, content_type: str | None) -> list[ViewIn]:
     return [validate(ViewIn, document)]
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """The answer to a tracking request, and why its views were ignored (``mostread.bots.ignore_reason``)."""
+
+    answer: ViewsAccepted
+    ignored_reason: str | None = None
+
+    def metrics(self) -> dict[str, int]:
+        """Metric name -> count: the three totals, and the ignored views again under their reason
+        (``IgnoredCrawler``, ``IgnoredPrefetch``, ``IgnoredNoUserAgent``), so ViewsIgnored is their sum."""
+        counts = {f"Views{name.title()}": value for name, value in self.answer.model_dump().items()}
+        if self.ignored_reason:
+            counts["Ignored" + self.ignored_reason.title().replace("_", "")] = self.answer.ignored
+        return counts
+
+
+def track_views(
+    views: list[ViewIn],
+    reader: Reader,
+    now: float,
+    salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
+    store: Callable[[RecordedView], bool] = put_view,
+) -> Tracked:
+    reason = bots.ignore_reason(reader.user_agent, reader.headers)
+    if reason:
+        return Tracked(ViewsAccepted(ignored=len(views)), reason)
+    return Tracked(_store_views(views, reader, now, salt_for_day, store))
+
+
 def record_views(
     views: list[ViewIn],
     reader: Reader,
@@ -56,10 +85,18 @@ def record_views(
     salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
     store: Callable[[RecordedView], bool] = put_view,
 ) -> ViewsAccepted:
+    """The answer alone, for callers that need no metrics."""
+    return track_views(views, reader, now, salt_for_day, store).answer
+
+
+def _store_views(
+    views: list[ViewIn],
+    reader: Reader,
+    now: float,
+    salt_for_day: Callable[[str, float], bytes],
+    store: Callable[[RecordedView], bool],
+) -> ViewsAccepted:
     result = ViewsAccepted()
-    if bots.ignore_reason(reader.user_agent, reader.headers):
-        result.ignored = len(views)
-        return result
     config = settings()
     slot = slot_start(now, config.slot_seconds)
     # the salt's day is the slot's day in the site's zone, so a visitor's hash never changes inside a slot
@@ -82,7 +119,13 @@ def record_views(
         )
         for view in views
     ]
-    outcomes = list(_pool().map(store, recorded)) if len(recorded) > 1 else [store(recorded[0])]
+    if len(recorded) > 1:
+        puts = [_pool().submit(store, view) for view in recorded]
+        # every put finishes before the answer, failed or not, so a retry finds the batch's writes complete
+        wait(puts)
+        outcomes = [put.result() for put in puts]  # raises the first failure
+    else:
+        outcomes = [store(recorded[0])]
     result.accepted = sum(outcomes)
     result.duplicate = len(outcomes) - result.accepted
     return result
