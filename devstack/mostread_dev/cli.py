@@ -1,4 +1,5 @@
-"""The ``mostread`` command: the local stack (``dev``) and the ops commands that talk to any deployment."""
+"""The ``mostread`` command: the local stack (``dev``) and the ops commands that talk to any deployment (the
+inspecting and repairing ones are in ``ops_cli.py``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rich.text import Text
 from mostread_dev.api_client import DEFAULT_URL, ApiClient, ApiResponse, ApiUnavailable, SigV4Signer, region_of_url
 from mostread_dev.catalog_file import CatalogFileError, read_catalog_file
 from mostread_dev.demo_site import CATALOG_FILE
+from mostread_dev.ops_cli import register as register_ops_commands
 from mostread_dev.render import (
     catalog_failures_table,
     exclusions_table,
@@ -400,6 +402,9 @@ def _progress() -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=errors
     )
 
+
+# status, inspect, export, recompute, replay-failed and catalog dump: they act on a resolved target (--url or --stack)
+register_ops_commands(app, catalog_app)
 
 if __name__ == "__main__":
     app()

@@ -162,6 +162,38 @@ class FakeDynamoDB:
         ]
         return {"Items": items}
 
+    def scan(
+        self,
+        *,
+        TableName: str,
+        FilterExpression: str | None = None,
+        ExpressionAttributeNames: dict[str, str] | None = None,
+        ExpressionAttributeValues: Item | None = None,
+        ExclusiveStartKey: Item | None = None,
+        Limit: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Items in (pk, sk) order, ``Limit`` of them examined per page (ScannedCount), then the filter."""
+        self._enter("Scan", {"TableName": TableName})
+        terms = _filter_terms(FilterExpression) if FilterExpression else []
+        ordered = sorted(
+            ((pk, sk) for pk, partition in self.tables.get(TableName, {}).items() for sk in partition),
+        )
+        if ExclusiveStartKey is not None:
+            after = (ExclusiveStartKey["pk"]["S"], ExclusiveStartKey["sk"]["S"])
+            ordered = [key for key in ordered if key > after]
+        page = ordered[:Limit] if Limit else ordered
+        found = []
+        for pk, sk in page:
+            item = self.tables[TableName][pk][sk]
+            if all(term(item, ExpressionAttributeNames or {}, ExpressionAttributeValues or {}) for term in terms):
+                found.append(_copy(item))
+        response: dict[str, Any] = {"Items": found, "Count": len(found), "ScannedCount": len(page)}
+        if Limit and len(ordered) > Limit:
+            pk, sk = page[-1]
+            response["LastEvaluatedKey"] = {"pk": {"S": pk}, "sk": {"S": sk}}
+        return response
+
     def batch_get_item(self, *, RequestItems: dict[str, Any], **_: Any) -> dict[str, Any]:
         self._enter("BatchGetItem", {"RequestItems": RequestItems})
         responses: dict[str, list[Item]] = {}
@@ -182,6 +214,19 @@ class FakeDynamoDB:
                     key = request["DeleteRequest"]["Key"]
                     self._partition(table, key["pk"]["S"]).pop(key["sk"]["S"], None)
         return {"UnprocessedItems": {}}
+
+    def describe_table(self, *, TableName: str, **_: Any) -> dict[str, Any]:
+        """ItemCount and TableSizeBytes as they are now (DynamoDB refreshes them about every six hours)."""
+        self._enter("DescribeTable", {"TableName": TableName})
+        items = [item for partition in self.tables.get(TableName, {}).values() for item in partition.values()]
+        return {
+            "Table": {
+                "TableName": TableName,
+                "TableStatus": "ACTIVE",
+                "ItemCount": len(items),
+                "TableSizeBytes": sum(item_size(item) for item in items),
+            }
+        }
 
     # -- for tests and benchmarks -------------------------------------------------------------------------
 
@@ -239,6 +284,48 @@ def _holds(term: str, item: Item | None, names: dict[str, str], values: Item) ->
             ">=": left >= right,
         }[comparison["op"]]
     )
+
+
+_BEGINS_WITH = re.compile(r"^begins_with\((?P<name>#?\w+), (?P<value>:\w+)\)")
+_BETWEEN = re.compile(r"^(?P<name>#?\w+) BETWEEN (?P<low>:\w+) AND (?P<high>:\w+)")
+FilterTerm = Callable[[Item, dict[str, str], Item], bool]
+
+
+def _filter_terms(expression: str) -> list[FilterTerm]:
+    """A Scan filter of ``begins_with(name, :v)`` and ``name BETWEEN :a AND :b`` terms joined by AND."""
+    terms: list[FilterTerm] = []
+    rest = expression.strip()
+    while rest:
+        if found := _BEGINS_WITH.match(rest):
+            terms.append(_begins_with(found["name"], found["value"]))
+        elif found := _BETWEEN.match(rest):
+            terms.append(_between(found["name"], found["low"], found["high"]))
+        else:
+            raise NotImplementedError(expression)
+        rest = rest[found.end() :].strip()
+        if rest:
+            if not rest.startswith("AND "):
+                raise NotImplementedError(expression)
+            rest = rest.removeprefix("AND ").strip()
+    return terms
+
+
+def _begins_with(name: str, value: str) -> FilterTerm:
+    def holds(item: Item, names: dict[str, str], values: Item) -> bool:
+        held = item.get(names.get(name, name), {}).get("S")
+        return isinstance(held, str) and held.startswith(values[value]["S"])
+
+    return holds
+
+
+def _between(name: str, low: str, high: str) -> FilterTerm:
+    def holds(item: Item, names: dict[str, str], values: Item) -> bool:
+        held = item.get(names.get(name, name))
+        if not held or "N" not in held:
+            return False
+        return float(values[low]["N"]) <= float(held["N"]) <= float(values[high]["N"])
+
+    return holds
 
 
 def item_size(item: Item) -> int:

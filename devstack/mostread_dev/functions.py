@@ -197,5 +197,6 @@ def send_function_logs_to_stderr() -> None:
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.Logger.manager.loggerDict))]
     for logger in loggers:
         for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            # the process's own stdout too: a logger made before the caller moved sys.stdout aside still holds it
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.__stdout__):
                 handler.setStream(sys.stderr)

@@ -89,6 +89,8 @@ def run_report_table(report: Mapping[str, Any]) -> Table:
     table.add_column("", style="bold")
     table.add_column("value", justify="right")
     table.add_row("stream records delivered first", str(report.get("drained_records", 0)))
+    if report.get("given_up_records"):
+        table.add_row("stream records given up (failure queue)", str(report["given_up_records"]))
     for run in report.get("runs", []):
         table.add_section()
         table.add_row(f"{run['function']} (s)", f"{run['seconds']:.3f}")

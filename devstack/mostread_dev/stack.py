@@ -6,11 +6,14 @@ Start-up order, and why:
 3. set the functions' environment and import every handler (~1 s of imports);
 4. wait until DynamoDB answers, create the tables (and TTL) that are missing;
 5. start the stream pump, serve HTTP, check that every route answers;
-6. start the schedule (and the demo). Only then is ``mostread dev: http://HOST:PORT`` printed.
+6. start the schedule (and the demo). Only then is ``mostread dev: http://HOST:PORT`` printed;
+7. in the background, the template's SQS queues (the stream consumer's failure queue, in moto's server): nothing
+   before the ready line needs them, and importing moto takes a second or two.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -47,16 +50,18 @@ from mostread_dev.dynamodb_server import (
     wait_until_answering,
 )
 from mostread_dev.functions import (
+    LOCAL_ACCOUNT_ID,
     FunctionError,
     Functions,
     apply_environment,
     send_function_logs_to_stderr,
     shared_function_environment,
 )
+from mostread_dev.queues import LocalQueues, QueueUnavailable
 from mostread_dev.scheduler import Scheduler, scheduled_event
-from mostread_dev.server import DevHttpServer, LocalApi, LocalPages
+from mostread_dev.server import FALLBACK_PATH, DevHttpServer, LocalApi, LocalPages
 from mostread_dev.streams import StreamDeliveryError, StreamPump
-from mostread_dev.template import Template, TemplateError, load_template
+from mostread_dev.template import LOCAL_PSEUDO_PARAMETERS, FailureDestination, Template, TemplateError, load_template
 from mostread_dev.timefmt import iso_utc
 
 log = logging.getLogger("mostread_dev.stack")
@@ -73,6 +78,10 @@ REMOVED_VARIABLES = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "
 
 class StackError(RuntimeError):
     """The local stack cannot start."""
+
+
+class InjectedFault(RuntimeError):
+    """A function failed because a test asked for it (``POST /_local/faults``)."""
 
 
 # What stops the start-up with a message rather than a traceback: a taken port, a missing engine, a template
@@ -144,10 +153,15 @@ class LocalStack:
         self.http: DevHttpServer | None = None
         self.scheduler: Scheduler | None = None
         self.demo: DemoTraffic | None = None
+        self.queues: LocalQueues | None = None
         self.startup_seconds: float | None = None
         self.last_run: dict[str, Any] | None = None
+        self.stream_arns: dict[str, str] = {}
+        self.function_environment: dict[str, str] = {}
         self._serving = False
         self._run_lock = threading.Lock()
+        self._faults: dict[str, int] = {}
+        self._faults_lock = threading.Lock()
 
     @property
     def port(self) -> int:
@@ -170,6 +184,11 @@ class LocalStack:
         self.dynamodb = self._start_dynamodb()
         self._configure_functions(self.dynamodb.endpoint)
         self._prepare_tables(self.dynamodb)
+        self.queues = LocalQueues(
+            self.template.queues(),
+            TABLE_NAME_PREFIX,
+            moto_endpoint=self.dynamodb.endpoint if self.dynamodb.engine == "moto" else None,
+        )
         self._start_stream_pump(self.dynamodb.endpoint)
         serve = threading.Thread(
             target=self.http.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True
@@ -182,6 +201,7 @@ class LocalStack:
         if self.options.demo:
             self.demo = DemoTraffic(self.local_url, self.run_scheduled_functions)
             self.demo.start()
+        self.queues.start_in_background()
         self.startup_seconds = time.perf_counter() - started
         self._say(f"ready in {self.startup_seconds:.1f} s; ranking every {self.options.rank_every:g} s")
         return self.url
@@ -197,6 +217,8 @@ class LocalStack:
             self.http.server_close()
         if self.pump is not None:
             self.pump.stop(0.5)
+        if self.queues is not None:
+            self.queues.stop()
         if self.dynamodb is not None:
             self.dynamodb.stop()
 
@@ -221,6 +243,7 @@ class LocalStack:
             self.template, self.functions.function_ids, self.table_names, overrides
         )
         apply_environment({**aws_environment(endpoint), **environment}, remove=REMOVED_VARIABLES)
+        self.function_environment = dict(environment)
         self.functions.load_all()
         send_function_logs_to_stderr()
         self._say("functions: " + ", ".join(self.functions.function_ids))
@@ -242,6 +265,7 @@ class LocalStack:
             if not arn:
                 raise StackError(f"table {name} has no stream; its consumers cannot run (recreate the table)")
             arns[table_id] = arn
+        self.stream_arns = dict(arns)
         streams = boto3.client(
             "dynamodbstreams",
             endpoint_url=endpoint,
@@ -250,13 +274,34 @@ class LocalStack:
             aws_secret_access_key=LOCAL_SECRET_KEY,
             config=Config(retries={"max_attempts": 2}, connect_timeout=1, read_timeout=5),
         )
-        self.pump = StreamPump(streams, arns, self.consumers, self.functions.invoke)
+        self.pump = StreamPump(
+            streams, arns, self.consumers, self.invoke, send_failure=self._send_failure, region=LOCAL_REGION
+        )
         self.pump.start()
         for consumer in self.consumers:
+            retries = "forever" if consumer.maximum_retry_attempts < 0 else f"{consumer.maximum_retry_attempts} times"
+            destination = f", then to {consumer.on_failure.logical_id}" if consumer.on_failure else ""
             self._say(
                 f"stream: {self.table_names[consumer.table_logical_id]} -> {consumer.function_id}"
-                f" (batches of up to {consumer.batch_size}, window {consumer.batching_window_seconds} s)"
+                f" (batches of up to {consumer.batch_size}, window {consumer.batching_window_seconds} s,"
+                f" a failing batch retried {retries}{destination})"
             )
+
+    def _send_failure(self, destination: FailureDestination, document: dict[str, Any]) -> None:
+        """A given-up stream batch's on-failure record, to the local queue standing for the template's."""
+        if destination.type != "SQS" or self.queues is None:
+            raise QueueUnavailable(f"only SQS on-failure destinations run locally, not {destination.type}")
+        self.queues.send(destination.logical_id, document)
+
+    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        """Invoke a function, unless a test armed a fault for it (``POST /_local/faults``): then it fails."""
+        with self._faults_lock:
+            remaining = self._faults.get(function_id, 0)
+            if remaining > 0:
+                self._faults[function_id] = remaining - 1
+        if remaining > 0:
+            raise InjectedFault(f"{function_id} failed on purpose (POST /_local/faults; {remaining - 1} more to go)")
+        return self.functions.invoke(function_id, event)
 
     def _check_every_route(self) -> None:
         """Ask every route something harmless (no body, placeholder ids): any answer below 500 shows the
@@ -264,7 +309,10 @@ class LocalStack:
         client = ApiClient(self.local_url, timeout=15)
         failures = []
         for route in self.routes:
-            path = re.sub(r"\{[^}]+\}", SELF_CHECK_ID, route.path)
+            # API Gateway's $default route answers what no other route matches: ask it a path of its own
+            path = (
+                f"/{SELF_CHECK_ID}" if route.path == FALLBACK_PATH else re.sub(r"\{[^}]+\}", SELF_CHECK_ID, route.path)
+            )
             method = "GET" if route.method == "ANY" else route.method
             try:
                 status = client.request(method, path, headers={"user-agent": "mostread-dev self-check"}).status
@@ -281,29 +329,34 @@ class LocalStack:
     def _local_api(self) -> LocalApi:
         return LocalApi(
             self.routes,
-            self.functions.invoke,
+            self.invoke,
             cors=cors_policy(self.template),
             local_routes={
                 ("POST", "/_local/rank"): self._rank_now,
                 ("POST", "/_local/drain"): self._drain_now,
                 ("GET", "/_local/status"): lambda _: json_response(200, self.status()),
+                ("GET", "/_local/environment"): lambda _: json_response(200, self.environment()),
+                ("POST", "/_local/faults"): self._set_fault,
             },
             pages=LocalPages(render_page, [STATIC_DIR]),
         )
 
     def run_scheduled_functions(self) -> dict[str, Any]:
-        """Deliver what the stream holds, then run every scheduled function once; one run at a time, as the
-        template's ReservedConcurrentExecutions: 1 promises."""
+        """Deliver what the stream holds, then run every scheduled function once; one run at a time (in AWS the
+        ranking run's lease keeps it so)."""
         with self._run_lock:
             started = time.perf_counter()
-            drained = self.pump.drain() if self.pump else 0
+            drained = self.pump.drain_report() if self.pump else None
             runs = []
             for schedule in self.schedules:
                 run_started = time.perf_counter()
                 event = scheduled_event(schedule, LOCAL_REGION, time.time())
-                result = self.functions.invoke(schedule.function_id, event)
+                result = self.invoke(schedule.function_id, event)
                 runs.append({"function": schedule.function_id, "seconds": _rounded(run_started), "result": result})
-            report = {"drained_records": drained, "runs": runs, "seconds": _rounded(started)}
+            report: dict[str, Any] = {"drained_records": drained.delivered if drained else 0, "runs": runs}
+            if drained and drained.given_up:
+                report["given_up_records"] = drained.given_up
+            report["seconds"] = _rounded(started)
             self.last_run = {"at": iso_utc(time.time()), **report}
             return report
 
@@ -315,12 +368,81 @@ class LocalStack:
             return error_response(500, "internal_error", f"the ranking run failed: {error}", None)
 
     def _drain_now(self, _: HttpRequest) -> HttpResponse:
+        """Deliver what the stream holds; a batch the consumer gives up (after the template's retries) goes to its
+        failure queue, and the answer says how many records that was."""
         if self.pump is None:
-            return json_response(200, {"delivered": 0})
+            return json_response(200, {"delivered": 0, "given_up": 0, "failure_records": 0})
         try:
-            return json_response(200, {"delivered": self.pump.drain()})
+            drained = self.pump.drain_report()
         except StreamDeliveryError as error:
             return error_response(500, "internal_error", str(error), None)
+        return json_response(
+            200,
+            {"delivered": drained.delivered, "given_up": drained.given_up, "failure_records": drained.failure_records},
+            [("cache-control", "no-store")],
+        )
+
+    def _set_fault(self, request: HttpRequest) -> HttpResponse:
+        """``{"function": "IngestFunction", "failures": N}``: its next N invocations fail (0 ends it). For tests of
+        what a failing function leads to: retries, the failure queue, ``mostread replay-failed``."""
+        try:
+            body = json.loads(request.body or b"{}")
+            function_id, failures = body["function"], body["failures"]
+        except (ValueError, KeyError, TypeError):
+            return error_response(400, "invalid_request", 'expected {"function": ID, "failures": N}', None)
+        if function_id not in self.functions.function_ids:
+            return error_response(400, "invalid_request", f"no function {function_id!r}", "function")
+        if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
+            return error_response(400, "invalid_request", "failures must be a whole number >= 0", "failures")
+        with self._faults_lock:
+            if failures:
+                self._faults[function_id] = failures
+            else:
+                self._faults.pop(function_id, None)
+            faults = dict(self._faults)
+        return json_response(200, {"faults": faults}, [("cache-control", "no-store")])
+
+    def environment(self) -> dict[str, Any]:
+        """Where the local stack's AWS resources are, for the ops commands (``mostread status``, ``recompute``, ...):
+        the same boto3 calls as against a deployed stack, with these endpoints and fake credentials. ``outputs``
+        mirrors the template's Outputs of a deployed stack."""
+        server = self.dynamodb
+        queues: dict[str, Any] = {"queues": {}, "endpoint": None, "error": "no queues"}
+        if self.queues is not None:
+            self.queues.wait()  # started in the background after the ready line
+            queues = self.queues.describe()
+        failure_queue = next(
+            (
+                queues["queues"].get(consumer.on_failure.logical_id, {}).get("url")
+                for consumer in self.consumers
+                if consumer.on_failure is not None
+            ),
+            None,
+        )
+        outputs = {
+            "ApiUrl": self.local_url + "/",
+            "PublicApiUrl": self.local_url + "/",
+            "TableName": self.table_names.get("ViewsTable"),
+            "SaltsTableName": self.table_names.get("SaltsTable"),
+            "IngestFailureQueueUrl": failure_queue,
+        }
+        return {
+            "stack_name": LOCAL_PSEUDO_PARAMETERS["AWS::StackName"],
+            "account": LOCAL_ACCOUNT_ID,
+            "region": LOCAL_REGION,
+            "credentials": {"aws_access_key_id": LOCAL_ACCESS_KEY, "aws_secret_access_key": LOCAL_SECRET_KEY},
+            "endpoints": {
+                "dynamodb": server.endpoint if server else None,
+                "dynamodbstreams": server.endpoint if server else None,
+                "sqs": queues.get("endpoint"),
+            },
+            "outputs": {name: value for name, value in outputs.items() if value},
+            "tables": dict(self.table_names),
+            "streams": dict(self.stream_arns),
+            "queues": queues,
+            "functions": {function_id: function_id for function_id in self.functions.function_ids},
+            "environment": dict(self.function_environment),
+        }
 
     def dynamodb_failure(self) -> str | None:
         """Why the DynamoDB Local process this stack started is gone, or None while it runs (or is not ours)."""
@@ -339,6 +461,7 @@ class LocalStack:
             "functions": self.functions.function_ids,
             "rank_every_seconds": self.options.rank_every,
             "stream": None if self.pump is None else {**asdict(self.pump.stats), "pending": self.pump.pending},
+            "queues": None if self.queues is None else self.queues.describe(),
             "last_run": self.last_run,
             "demo": None if self.demo is None else self.demo.tally.as_dict(),
             "startup_seconds": self.startup_seconds,

@@ -5,10 +5,10 @@ environments. This module parses it (CloudFormation short tags included) and ans
 local stack asks: which tables to create, which handler serves which route, what runs on a schedule,
 who consumes which stream with which filter, and what environment each function sees.
 
-Only functions and tables are run locally; every other resource (log groups, alarms, the dashboard, the CDN,
-queues) is left alone. Values are resolved as CloudFormation would: a parameter is an explicit override, else
-the template's local value (``Metadata: mostread:LocalStack: ParameterValues``), else its Default; ``Fn::If``
-follows the template's Conditions.
+Only functions, tables and queues (the stream consumer's failure queue) are run locally; every other resource
+(log groups, alarms, the dashboard, the CDN) is left alone. Values are resolved as CloudFormation would: a
+parameter is an explicit override, else the template's local value (``Metadata: mostread:LocalStack:
+ParameterValues``), else its Default; ``Fn::If`` follows the template's Conditions.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "templat
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 DYNAMODB_TABLE = "AWS::DynamoDB::Table"
+SQS_QUEUE = "AWS::SQS::Queue"
 
 
 MAIN_TABLE = "ViewsTable"  # the table with the views, the stream and the catalog
@@ -147,8 +148,8 @@ class Route:
 
     @property
     def route_key(self) -> str:
-        """The API Gateway route key, for example ``POST /v1/views``."""
-        return f"{self.method} {self.path}"
+        """The API Gateway route key, for example ``POST /v1/views`` (the fallback route's is ``$default``)."""
+        return self.path if self.path == "$default" else f"{self.method} {self.path}"
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters when this route serves ``method path``, else None."""
@@ -176,9 +177,36 @@ class StreamConsumer:
     batching_window_seconds: int
     filter_patterns: list[dict[str, Any]] = field(default_factory=list)
     """Parsed JSON patterns; a record is delivered when it matches any (all records when empty)."""
+    maximum_retry_attempts: int = -1
+    """Retries of a failing batch before it is given up (Lambda's default -1: until the record expires)."""
+    maximum_record_age_seconds: int = -1
+    """A batch whose oldest record is older than this is given up unread (-1: until the record expires)."""
+    bisect_on_error: bool = False
+    """BisectBatchOnFunctionError: a failing batch is split in two, each half tried on its own."""
+    report_batch_item_failures: bool = False
+    """FunctionResponseTypes [ReportBatchItemFailures]: the function names the records to retry from."""
+    on_failure: FailureDestination | None = None
+    """DestinationConfig.OnFailure: where a given-up batch's position is sent; None: it is only dropped."""
 
     def accepts(self, record: Mapping[str, Any]) -> bool:
         return matches_stream_filter(self.filter_patterns, record)
+
+
+@dataclass(frozen=True)
+class FailureDestination:
+    """An event source mapping's on-failure destination: a resource of this template."""
+
+    type: str
+    """``SQS`` or ``SNS``, as in the template."""
+    logical_id: str
+    """The queue's (or topic's) logical id."""
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    attributes: dict[str, str]
+    """Ready for SQS ``create_queue(Attributes=...)``: what the template sets that a local queue can honour."""
 
 
 # --- The template ------------------------------------------------------------------------------------
@@ -339,9 +367,32 @@ class Template:
                     batch_size=int(properties.get("BatchSize", 100)),
                     batching_window_seconds=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
                     filter_patterns=patterns,
+                    maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(properties.get("MaximumRecordAgeInSeconds", -1)),
+                    bisect_on_error=properties.get("BisectBatchOnFunctionError") in (True, "true"),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in (properties.get("FunctionResponseTypes") or []),
+                    on_failure=self._failure_destination(function_id, properties.get("DestinationConfig")),
                 )
             )
         return consumers
+
+    def queues(self) -> list[QueueSpec]:
+        """Every AWS::SQS::Queue, with the attributes a local queue honours (retention, visibility timeout)."""
+        specs = []
+        for logical_id, resource in self.resources_of_type(SQS_QUEUE).items():
+            properties = resource.get("Properties") or {}
+            attributes = {
+                name: _scalar_text(properties[name], f"queue {logical_id}: {name}")
+                for name in _QUEUE_ATTRIBUTES
+                if name in properties and not isinstance(properties[name], dict)
+            }
+            specs.append(QueueSpec(logical_id, attributes))
+        return specs
+
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        """The template's Outputs, logical name -> definition (unresolved)."""
+        return dict(self.document.get("Outputs") or {})
 
     def function_environment(
         self,
@@ -387,6 +438,22 @@ class Template:
         if not isinstance(handler, str):
             raise TemplateError(f"{function_id}: Handler must be a string (got {handler!r})")
         return handler
+
+    def _failure_destination(self, function_id: str, config: Any) -> FailureDestination | None:
+        """``DestinationConfig: OnFailure: {Type, Destination: !GetAtt <queue or topic>.Arn}``, or None."""
+        on_failure = (config or {}).get("OnFailure") if isinstance(config, dict) else None
+        if not on_failure:
+            return None
+        target = on_failure.get("Destination")
+        found = target.get("Fn::GetAtt") if isinstance(target, dict) else None
+        if not (isinstance(found, list) and len(found) == 2 and found[1] == "Arn" and found[0] in self.resources):
+            raise TemplateError(
+                f"{function_id}: OnFailure Destination must be !GetAtt <resource>.Arn of this template (got {target!r})"
+            )
+        destination_type = str(on_failure.get("Type") or self.resources[found[0]].get("Type", "")).upper()
+        if destination_type.endswith("SQS::QUEUE"):
+            destination_type = "SQS"
+        return FailureDestination(destination_type, str(found[0]))
 
     def _authorizer(self, event_properties: Mapping[str, Any]) -> str | None:
         authorizer = (event_properties.get("Auth") or {}).get("Authorizer")
@@ -558,6 +625,8 @@ def _stream_table(stream: Any) -> str | None:
             return str(target[0])
     return None
 
+
+_QUEUE_ATTRIBUTES = ("MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "MaximumMessageSize")
 
 _TABLE_PROPERTIES = (
     "BillingMode",
