@@ -27,6 +27,7 @@ WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"})
 _KEY_CONDITION = re.compile(
     r"^(?P<hash>\w+) = :pk(?: AND (?:begins_with\(sk, :prefix\)|sk >= :from|sk > :after))?$",
 )
+_UPDATE = re.compile(r"^SET (?P<set>.+?)(?: ADD (?P<add>.+))?$")
 _COMPARISON = re.compile(r"^(?P<name>#?\w+) (?P<op>=|<|>|<=|>=|<>) (?P<value>:\w+)$")
 _EXISTS = re.compile(r"^attribute_(?P<which>not_exists|exists)\((?P<name>#?\w+)\)$")
 
@@ -93,16 +94,22 @@ class FakeDynamoDB:
         **_: Any,
     ) -> dict[str, Any]:
         self._enter("UpdateItem", {"TableName": TableName, "Key": Key})
-        if not UpdateExpression.startswith("SET "):
+        match = _UPDATE.match(UpdateExpression)
+        if not match:
             raise NotImplementedError(UpdateExpression)
         partition = self._partition(TableName, Key["pk"]["S"])
         self._check(
             ConditionExpression, partition.get(Key["sk"]["S"]), ExpressionAttributeNames, ExpressionAttributeValues
         )
         item = partition.setdefault(Key["sk"]["S"], _copy(Key))
-        for assignment in UpdateExpression.removeprefix("SET ").split(","):
+        names = ExpressionAttributeNames or {}
+        for assignment in match["set"].split(","):
             name, value = (part.strip() for part in assignment.split("="))
-            item[(ExpressionAttributeNames or {}).get(name, name)] = ExpressionAttributeValues[value]
+            item[names.get(name, name)] = ExpressionAttributeValues[value]
+        for addition in match["add"].split(",") if match["add"] else []:
+            name, value = addition.split()
+            total = int(item.get(names.get(name, name), {"N": "0"})["N"]) + int(ExpressionAttributeValues[value]["N"])
+            item[names.get(name, name)] = {"N": str(total)}
         return {}
 
     def delete_item(

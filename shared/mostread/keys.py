@@ -131,8 +131,10 @@ def catalog_shards() -> list[str]:
     return [f"catalog#{n}" for n in range(CATALOG_SHARDS)]
 
 
-def catalog_log_sort_key(changed_ms: int, article_id: str) -> str:
-    return f"{changed_ms:013d}#{article_id}"
+def catalog_log_sort_key(changed_ms: int, article_id: str, change_id: str = "") -> str:
+    """Changes sort by time; ``change_id`` keeps two changes of one article in one millisecond apart (a first
+    registration and the update right after it must both be seen)."""
+    return f"{changed_ms:013d}#{article_id}#{change_id}"
 
 
 def exclusion_sort_key(article_id: str) -> str:

@@ -168,11 +168,15 @@ def put_chunked(
     *,
     partition_of: Callable[[str], int] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
-) -> Head | None:
-    """Store ``mapping`` under ``pk`` with ``meta`` (plain JSON values) on the head; returns the replaced head."""
-    return put_head(
-        db, write_chunks(db, pk, mapping, generation, expires_at, partition_of, chunk_bytes), meta, expires_at
-    )
+) -> int:
+    """Store ``mapping`` under ``pk`` with ``meta`` (plain JSON values) on the head. Returns the generation used:
+    ``generation``, or one above the stored one when that is not lower (two writes in one millisecond, or a
+    writer whose clock is behind), so a generation always names one content."""
+    stored = db.client.get_item(TableName=db.table, Key=_key(pk, HEAD), ConsistentRead=True).get("Item")
+    if stored is not None:
+        generation = max(generation, int(stored["generation"]["N"]) + 1)
+    put_head(db, write_chunks(db, pk, mapping, generation, expires_at, partition_of, chunk_bytes), meta, expires_at)
+    return generation
 
 
 def write_chunks(

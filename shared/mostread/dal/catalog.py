@@ -5,6 +5,7 @@ run, and which of them are new (registered for the first time), whose earlier vi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,7 +107,7 @@ def _log_change(db: Db, article_id: str, *, new: bool, now: float) -> None:
         TableName=db.table,
         Item={
             "pk": {"S": keys.CATALOG_LOG},
-            "sk": {"S": keys.catalog_log_sort_key(int(now * 1000), article_id)},
+            "sk": {"S": keys.catalog_log_sort_key(int(now * 1000), article_id, uuid.uuid4().hex[:12])},
             "article_id": {"S": article_id},
             "new": {"BOOL": new},
             "expires_at": {"N": str(int(now) + CHANGE_LOG_SECONDS)},

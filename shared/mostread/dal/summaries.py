@@ -79,12 +79,15 @@ def read_catalogued(db: Db, head: SummaryHead, now: float) -> SlotCounts | None:
     return counts
 
 
-def totals(db: Db, head: SummaryHead, now: float, orphans_of: set[str] | None) -> dict[str, int] | None:
-    """The summary's totals per count key: the catalogued part whole, the uncatalogued part for ids in
-    ``orphans_of`` (all when None, none when empty), read chunk by chunk; None when a chunk is gone."""
+def totals(
+    db: Db, head: SummaryHead, now: float, orphans_of: set[str] | None, *, catalogued: bool = True
+) -> dict[str, int] | None:
+    """The summary's totals per count key: the catalogued part whole (unless ``catalogued`` is False), the
+    uncatalogued part for ids in ``orphans_of`` (all when None, none when empty), read chunk by chunk; None when
+    a chunk is gone."""
     result: dict[str, int] = {}
     try:
-        for chunk in aggregates.read_chunks(db, head.catalogued, now):
+        for chunk in aggregates.read_chunks(db, head.catalogued, now) if catalogued else ():
             result.update(slot_totals(chunk))
         if orphans_of is None or orphans_of:
             for chunk in aggregates.read_chunks(db, head.orphans, now):

@@ -83,11 +83,14 @@ class SlotMark:
     summarised_ms: int | None
     summary_generation: int | None  # the generation of the summary written for that arrival
     orphan_partitions: int  # bit p set: the slot's orphan summary has ids of partition p
+    marks: int = 0  # how many times chunks were marked: only ever grows, whatever the writers' clocks
+    summarised_marks: int | None = None  # the marks the summary covers
 
     @property
     def due(self) -> bool:
-        """Chunks arrived after the summary was made (or there is none): the slot must be (re)sealed."""
-        return self.summarised_ms is None or self.summarised_ms < self.marked_ms
+        """Chunks arrived after the summary was made (or there is none): the slot must be (re)sealed. Counted,
+        not timed: two marks in one millisecond, or from a stream consumer whose clock is behind, still count."""
+        return self.summarised_marks is None or self.summarised_marks < self.marks
 
 
 def mark_slot(db: Db, slot: Slot, marked_ms: int, expires_at: int) -> None:
@@ -95,8 +98,12 @@ def mark_slot(db: Db, slot: Slot, marked_ms: int, expires_at: int) -> None:
     db.client.update_item(
         TableName=db.table,
         Key=_index_key(slot),
-        UpdateExpression="SET marked_ms = :marked, expires_at = :expires",
-        ExpressionAttributeValues={":marked": {"N": str(marked_ms)}, ":expires": {"N": str(expires_at)}},
+        UpdateExpression="SET marked_ms = :marked, expires_at = :expires ADD marks :one",
+        ExpressionAttributeValues={
+            ":marked": {"N": str(marked_ms)},
+            ":expires": {"N": str(expires_at)},
+            ":one": {"N": "1"},
+        },
         ReturnConsumedCapacity="TOTAL",
     )
 
@@ -116,20 +123,26 @@ def slot_index(db: Db, since: int, now: float) -> list[SlotMark]:
                 int(summarised["N"]) if summarised else None,
                 int(generation["N"]) if generation else None,
                 int(item.get("orphan_partitions", {}).get("N", "0")),
+                int(item.get("marks", {}).get("N", "0")),
+                int(item["summarised_marks"]["N"]) if "summarised_marks" in item else None,
             )
         )
     return marks
 
 
-def set_summarised(db: Db, slot: Slot, marked_ms: int, generation: int, orphan_partitions: int) -> None:
-    """Record which arrival the summary covers and its generation; a later mark (late views) makes the slot due
+def set_summarised(db: Db, mark: SlotMark, generation: int, orphan_partitions: int) -> None:
+    """Record which marks the summary covers and its generation; a later mark (late views) makes the slot due
     again, and a base built over another generation of this slot is stale."""
     db.client.update_item(
         TableName=db.table,
-        Key=_index_key(slot),
-        UpdateExpression="SET summarised_ms = :marked, summary_generation = :generation, orphan_partitions = :orphans",
+        Key=_index_key(mark.slot),
+        UpdateExpression=(
+            "SET summarised_ms = :marked, summarised_marks = :marks, summary_generation = :generation,"
+            " orphan_partitions = :orphans"
+        ),
         ExpressionAttributeValues={
-            ":marked": {"N": str(marked_ms)},
+            ":marked": {"N": str(mark.marked_ms)},
+            ":marks": {"N": str(mark.marks)},
             ":generation": {"N": str(generation)},
             ":orphans": {"N": str(orphan_partitions)},
         },

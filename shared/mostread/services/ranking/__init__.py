@@ -3,9 +3,10 @@ stages before it returned, with the table (a ``Db``) passed in.
 
 1. take the lease (one run at a time; a second run at once returns ``skipped``);
 2. read the run's state and the catalog (with the articles registered since the previous run);
-3. plan the slots from the slot index; read the open slots' logs since the last read; seal ended slots;
-4. bring the 24h and 7d bases up to date; add up every window;
-5. rank every list; publish the lists and the per-article counts that changed; save the state.
+3. plan the slots from the slot index; load the 24h and 7d bases and add in newly registered articles;
+4. read the open slots' logs since the last read; seal ended slots;
+5. bring the bases up to date (corrections, the hour's roll, late slots, backward extension); add up every window;
+6. rank every list; publish the lists and the per-article counts that changed; save the state.
 
 Every write is a deterministic function of the recorded views, the catalog and the editorial controls, so a
 run that crashes anywhere, or runs twice, leaves what one clean run would have (docs/reliability.md).
@@ -34,7 +35,7 @@ from mostread.services.ranking.publishing import (
     save_state,
 )
 from mostread.services.ranking.slots import plan_slots, read_open_slots, seal_due_slots
-from mostread.services.ranking.windows import update_bases, window_totals
+from mostread.services.ranking.windows import prepare_bases, update_bases, window_totals
 
 __all__ = ["RunContext", "RunOptions", "RunReport", "run_ranking"]
 
@@ -68,9 +69,10 @@ def _run(ctx: RunContext) -> RunReport:
     state = load_state(ctx)
     catalog = read_catalog(ctx, state.catalog_log_after)
     plan = plan_slots(ctx)
+    bases = prepare_bases(ctx, plan, catalog)
     live = read_open_slots(ctx, plan, catalog)
     sealed = seal_due_slots(ctx, plan, catalog)
-    bases = update_bases(ctx, plan, catalog, sealed)
+    bases = update_bases(ctx, plan, catalog, sealed, bases)
     totals = window_totals(ctx, plan, bases.bases, live, sealed, catalog)
 
     controls = editorial.active_controls(ctx.db, ctx.now)

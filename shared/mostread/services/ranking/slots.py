@@ -188,7 +188,6 @@ def seal_due_slots(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot) ->
             result.deferred += 1
             continue
         result.summaries[slot] = counts
-        result.generations[slot] = ctx.now_ms
         if mark.summarised_ms is None:
             result.sealed += 1
         else:
@@ -212,11 +211,19 @@ def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sea
     if not finished:
         _readers[key] = reader
         return None
-    generation = ctx.now_ms
     expires_at = summary_expiry(slot)
+    # the summary being replaced (late views), for the delta that corrects the bases built on it
+    previous = summaries.summary_head(ctx.db, slot, ctx.now)
+    # a generation names one content: above the one it replaces, whatever the clock says
+    generation = max(ctx.now_ms, previous.generation + 1) if previous else ctx.now_ms
+    if mark.summary_generation is None:
+        previous = None  # a summary no base can hold (a seal that crashed before the slot index knew it)
+    previous_catalogued = summaries.read_catalogued(ctx.db, previous, ctx.now) if previous else None
+    relevant = set(catalog.entries) | set(reader.counter.article_ids)
+    if previous_catalogued is not None:
+        relevant |= {article_of_key(key) for key in previous_catalogued}
     writer = summaries.orphan_writer(ctx.db, slot, generation, expires_at)
     orphan_partitions = 0
-    relevant = set(catalog.entries) | set(reader.counter.article_ids)
     new_orphans: dict[str, int] = {}
     for partition in range(keys.ORPHAN_PARTITIONS):
         if not reader.orphan_partitions & (1 << partition):
@@ -235,34 +242,39 @@ def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sea
             new_orphans.update({k: v for k, v in slot_totals(counts).items() if article_of_key(k) in relevant})
     orphans = writer.finish()
     counts = reader.counter.counts()
-    if mark.summary_generation is not None:
-        _write_delta(ctx, slot, counts, new_orphans, relevant, expires_at)
+    if previous is not None and previous_catalogued is not None:
+        _write_delta(ctx, previous, previous_catalogued, counts, new_orphans, relevant, generation, expires_at)
     summaries.put_summary(ctx.db, slot, counts, orphans, generation, expires_at)
-    viewlog.set_summarised(ctx.db, slot, mark.marked_ms, generation, orphan_partitions)
+    viewlog.set_summarised(ctx.db, mark, generation, orphan_partitions)
     result.orphan_partitions[slot] = orphan_partitions
+    result.generations[slot] = generation
     return counts
 
 
 def _write_delta(
     ctx: RunContext,
-    slot: Slot,
+    previous: summaries.SummaryHead,
+    previous_catalogued: SlotCounts,
     counts: SlotCounts,
     new_orphans: dict[str, int],
     relevant: set[str],
+    generation: int,
     expires_at: int,
 ) -> None:
-    """What changed in the slot's totals since the summary stored now, for the ids a base can hold. The delta
-    names the generation it starts from: the summary actually read (a crashed re-seal may have replaced the one
-    the slot index names, and then the deltas chain)."""
-    head = summaries.summary_head(ctx.db, slot, ctx.now)
-    old = summaries.totals(ctx.db, head, ctx.now, relevant) if head is not None else None
-    if head is None or old is None:
+    """How the slot's totals change from the summary being replaced, part by part: ``c|key`` for the catalogued
+    part (every id), ``o|key`` for the uncatalogued part (the ids a base can hold). The delta names the generation
+    it starts from, the summary actually read (a crashed re-seal may have replaced the one the slot index names;
+    the deltas then chain)."""
+    old_orphans = summaries.totals(ctx.db, previous, ctx.now, relevant, catalogued=False)
+    if old_orphans is None:
         return  # the old summary is gone: a base over it cannot be corrected and will be started again
-    old = {key: views for key, views in old.items() if article_of_key(key) in relevant}
-    new = slot_totals(counts)
-    for count_key, views in new_orphans.items():
-        new[count_key] = new.get(count_key, 0) + views
-    delta = {key: new.get(key, 0) - old.get(key, 0) for key in new.keys() | old.keys()}
-    summaries.put_delta(
-        ctx.db, slot, {key: value for key, value in delta.items() if value}, head.generation, ctx.now_ms, expires_at
-    )
+    delta: dict[str, int] = {}
+    for part, old, new in (
+        ("c", slot_totals(previous_catalogued), slot_totals(counts)),
+        ("o", old_orphans, new_orphans),
+    ):
+        for count_key in old.keys() | new.keys():
+            change = new.get(count_key, 0) - old.get(count_key, 0)
+            if change:
+                delta[f"{part}|{count_key}"] = change
+    summaries.put_delta(ctx.db, previous.slot, delta, previous.generation, generation, expires_at)

@@ -56,26 +56,50 @@ remembered(_held.clear)
 @dataclass
 class BaseOutcome:
     bases: dict[WindowName, Base] = field(default_factory=dict)
-    actions: dict[str, str] = field(default_factory=dict)
+    steps: dict[WindowName, list[str]] = field(default_factory=dict)
+    changed: set[WindowName] = field(default_factory=set)
+
+    @property
+    def actions(self) -> dict[str, str]:
+        return {window: ", ".join(steps) or "kept" for window, steps in self.steps.items()}
 
 
-def update_bases(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot, sealed: Sealed) -> BaseOutcome:
+def prepare_bases(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot) -> BaseOutcome:
+    """Before sealing: load the bases and add in the articles registered since the last run, from the summaries
+    the bases were built on (a slot sealed again in this run replaces its summary, and its delta then moves an id
+    from the uncatalogued part to the catalogued one)."""
     outcome = BaseOutcome()
+    reads = _SlotReads(ctx)
+    for window in BASE_WINDOWS:
+        base, action = _load(ctx, window, floor_to(ctx.now, HOUR_SECONDS))
+        outcome.bases[window], outcome.steps[window] = base, [action] if action else []
+        if action:
+            outcome.changed.add(window)
+        if _register(ctx, base, plan, catalog, reads):
+            outcome.steps[window].append("registered")
+            outcome.changed.add(window)
+    return outcome
+
+
+def update_bases(
+    ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot, sealed: Sealed, prepared: BaseOutcome
+) -> BaseOutcome:
+    """After sealing: correct, roll, absorb late slots, extend backward; write the bases that changed."""
     end = _settled_end(ctx, plan, sealed)
     reads = _SlotReads(ctx)
     for window in BASE_WINDOWS:
-        base, action = _load(ctx, window, end)
-        steps = [action] if action else []
-        changed = action == "started"
-        if _correct(ctx, base, plan, sealed, catalog):
+        base, steps = prepared.bases[window], prepared.steps[window]
+        changed = window in prepared.changed
+        if _correct(ctx, base, plan, sealed):
             steps.append("corrected")
-            changed = True
-        if _register(ctx, base, plan, catalog, reads):
-            steps.append("registered")
             changed = True
         first = WINDOW_SPECS[window].first_bucket(ctx.now)
         if _roll(base, first, end, plan, sealed, catalog, reads):
             steps.append("rolled")
+            changed = True
+        late = _absorb_late_slots(base, plan, sealed, catalog, reads)
+        if late:
+            steps.append(f"absorbed {late}")
             changed = True
         if base.first > first:
             extended = _extend(ctx, base, first, plan, sealed, catalog, reads)
@@ -83,19 +107,17 @@ def update_bases(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot, seal
                 steps.append(f"extended {extended}")
                 changed = True
         if changed:
-            base.generation = ctx.now_ms
-            aggregates.put_chunked(
+            base.generation = aggregates.put_chunked(
                 ctx.db,
                 keys.base_key(window),
                 base.totals,
                 base.meta(),
-                base.generation,
+                ctx.now_ms,
                 int(ctx.now) + BASE_LIFETIME_SECONDS,
             )
+            prepared.changed.add(window)
         _held[(ctx.db.table, window)] = base
-        outcome.bases[window] = base
-        outcome.actions[window] = ", ".join(steps) or "kept"
-    return outcome
+    return prepared
 
 
 def _settled_end(ctx: RunContext, plan: SlotPlan, sealed: Sealed) -> int:
@@ -105,9 +127,8 @@ def _settled_end(ctx: RunContext, plan: SlotPlan, sealed: Sealed) -> int:
     moved = True
     while moved:
         moved = False
-        for slot, mark in plan.marks.items():
-            settled = slot in sealed.summaries or (slot in plan.sealable and not mark.due)
-            if slot.start < end and (not settled or slot.end > end):
+        for slot in plan.marks:
+            if slot.start < end and (not _settled(slot, plan, sealed) or slot.end > end):
                 end, moved = slot.start, True
     return end
 
@@ -166,9 +187,11 @@ def _with_derived(article_ids: Iterable[str]) -> set[str]:
     return {key for article_id in article_ids for key in (article_id, widget_key(article_id), capped_key(article_id))}
 
 
-def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot) -> bool:
-    """Apply the deltas of slots sealed again since the base added them. A slot whose chain of deltas is broken
-    cannot be corrected: the base starts again (and extends backward over the following runs)."""
+def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed) -> bool:
+    """Apply the deltas of slots sealed again since the base added them: the catalogued part's change to every
+    id (the base holds catalogued parts whole), the uncatalogued part's only to ids the base holds (it holds their
+    uncatalogued counts too, and no one else's). A slot whose chain of deltas is broken cannot be corrected: the
+    base starts again (and extends backward over the following runs)."""
     changed = False
     for name, included in list(base.slots.items()):
         slot = keys.slot_of_name(name)
@@ -179,11 +202,11 @@ def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed, catalo
         if deltas is None:
             _reset(base)
             return True
-        holds = _base_ids(base)
-        for delta in deltas:
-            for count_key, change in delta.items():
-                # an id in the base, or catalogued now (then it had no views in the base's slots: the change is all)
-                if article_of_key(count_key) in holds or article_of_key(count_key) in catalog:
+        for delta in reversed(deltas):  # oldest first
+            holds = _base_ids(base)
+            for part_key, change in delta.items():
+                part, count_key = part_key.split("|", 1)
+                if part == "c" or article_of_key(count_key) in holds:
                     _add(base.totals, count_key, change)
         base.slots[name] = current
         changed = True
@@ -248,6 +271,21 @@ def _roll(
         base.end = end
         changed = True
     return changed
+
+
+def _absorb_late_slots(base: Base, plan: SlotPlan, sealed: Sealed, catalog: CatalogSnapshot, reads: _SlotReads) -> int:
+    """Sealed slots inside the base's range that it does not hold yet: slots whose first views reached the log
+    only after the base had moved past them (a stream backlog). Until sealed they are counted beside the base."""
+    absorbed = 0
+    for slot in sorted(plan.marks):
+        inside = base.first <= slot.start and slot.end <= base.end and keys.slot_name(slot) not in base.slots
+        if inside and _settled(slot, plan, sealed) and _add_slot(base, slot, plan, sealed, catalog, reads):
+            absorbed += 1
+    return absorbed
+
+
+def _settled(slot: Slot, plan: SlotPlan, sealed: Sealed) -> bool:
+    return slot in sealed.summaries or (slot in plan.sealable and not plan.marks[slot].due)
 
 
 def _extend(
@@ -320,15 +358,16 @@ def window_totals(
     sealed: Sealed,
     catalog: CatalogSnapshot,
 ) -> dict[WindowName, dict[str, int]]:
-    """Every window's totals per count key: its base plus the slots after the base, bucket by bucket."""
+    """Every window's totals per count key: its base plus, bucket by bucket, every slot of the window it does not
+    hold (the slots after it, and any that reached the log late and are not sealed yet)."""
     totals: dict[WindowName, dict[str, int]] = {}
     for window in WINDOWS:
         spec = WINDOW_SPECS[window]
         base = bases.get(window)
         window_first = spec.first_bucket(ctx.now)
-        after = max(base.end, window_first) if base else window_first
+        held = set(base.slots) if base else set()
         result = dict(base.totals) if base else {}
-        for slot in sorted(slot for slot in plan.marks if slot.start >= after or (not base and slot.end > after)):
+        for slot in sorted(slot for slot in plan.marks if slot.end > window_first and keys.slot_name(slot) not in held):
             counts = _slot_counts(ctx, slot, plan, live, sealed, catalog)
             if counts:
                 add_slot_in_window(result, counts, slot, spec, ctx.now)
