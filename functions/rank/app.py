@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread.clock import system_clock
 from mostread.config import settings
+from mostread.dal import salts
 from mostread.dal.client import default_db
 from mostread.observability import MetricUnit, logger, metrics
 from mostread.services.ranking import RunOptions, run_ranking
@@ -17,7 +18,13 @@ from mostread.services.ranking import RunOptions, run_ranking
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     options = RunOptions(remaining_seconds=context.get_remaining_time_in_millis() / 1000, owner=context.aws_request_id)
-    report = run_ranking(default_db(), settings(), system_clock(), options)
+    now = system_clock()
+    report = run_ranking(default_db(), settings(), now, options)
+    try:
+        # a salt 48 h old is deleted even on a day without traffic (tracking requests delete them otherwise)
+        salts.forget_old_salts(now, settings().zone)
+    except Exception as error:  # the lists are published: a salts-table failure must not fail the run
+        logger.warning("old salts not deleted", extra={"error": type(error).__name__})
     if report.skipped:
         # another run holds the lease (a slow run, or a retry): it publishes, this one must not write over it
         metrics.add_metric(name="RankingSkipped", unit=MetricUnit.Count, value=1)

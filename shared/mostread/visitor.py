@@ -7,6 +7,7 @@ import hmac
 import ipaddress
 from collections.abc import Mapping
 
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"  # "198.51.100.10:46532", "2001:db8::1:46532"
 PROXY_SECRET_HEADER = "x-mostread-proxy-secret"  # noqa: S105 - the header's name, not a secret
 # The longest text form of an IPv6 address is 45 characters; with a zone id a little more. Anything longer is not
 # an address, and is refused before the parser sees it.
@@ -68,6 +69,10 @@ def client_ip(source_ip: str, headers: Mapping[str, str], trusted_proxy_hops: in
     source = normalised_ip(source_ip) or source_ip
     if not trusted_proxy_hops or not _from_trusted_proxy(headers, proxy_secret):
         return source
+    # CloudFront's own header (ip:port) first: it names the reader whatever hops API Gateway may append
+    viewer = headers.get(VIEWER_ADDRESS_HEADER, "").rpartition(":")[0].strip("[]")
+    if viewer and (address := normalised_ip(viewer)):
+        return address
     last_hop = headers.get("x-forwarded-for", "").rsplit(",", 1)[-1].strip(" \t")
     return normalised_ip(last_hop) or source
 

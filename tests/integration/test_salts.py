@@ -186,3 +186,16 @@ def test_without_a_salts_table_no_salt_is_made_anywhere(tracker: Tracker, monkey
     assert response["statusCode"] == 503
     everything = boto3.client("dynamodb").scan(TableName=TEST_TABLE_NAME)["Items"]
     assert everything == []
+
+
+def test_the_rank_function_deletes_old_salts_on_every_run(tracker: Tracker, clock: Clock) -> None:
+    """A day without traffic loads no salt, so the ranking function (every minute, whatever the traffic) deletes
+    the salts of two days ago; a failure there is logged, never fails the run."""
+    rank = load_function("rank")
+    clock.now = kst("2026-11-27T00:10:00")
+    assert tracker.view()["statusCode"] == 202
+    rank.system_clock = lambda: clock.now + 2 * DAY
+    assert not rank.handler({}, FakeContext())["skipped"]
+    assert stored_salt("2026-11-27") is None
+    with failing("DeleteItem", lambda: aws_error("ProvisionedThroughputExceededException", 400), table=SALTS_TABLE):
+        assert not rank.handler({}, FakeContext())["skipped"]

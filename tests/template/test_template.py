@@ -114,7 +114,8 @@ def test_cors_and_throttling(template: Template) -> None:
     assert cors["AllowOrigins"] == {"Ref": "AllowedOrigins"}
     assert set(cors["AllowMethods"]) == {"GET", "POST", "OPTIONS"}
     assert {h.lower() for h in cors["AllowHeaders"]} >= {"content-type", "if-none-match"}
-    assert [h.lower() for h in cors["ExposeHeaders"]] == ["etag"]
+    # the widget reads ETag; the tracker snippet reads Retry-After before its one retry
+    assert [h.lower() for h in cors["ExposeHeaders"]] == ["etag", "retry-after"]
     assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
     route_keys = {r.route_key for r in template.http_routes()}
     assert set(api["RouteSettings"]) <= route_keys

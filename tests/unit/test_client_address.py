@@ -8,7 +8,7 @@ import ipaddress
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from mostread.visitor import PROXY_SECRET_HEADER, client_ip, normalised_ip
+from mostread.visitor import PROXY_SECRET_HEADER, VIEWER_ADDRESS_HEADER, client_ip, normalised_ip
 
 SOURCE = "192.0.2.1"  # the API's source IP: the fallback
 SECRET = "s3cr3t-from-cloudfront"
@@ -88,6 +88,25 @@ def test_with_a_secret_only_the_proxy_is_believed() -> None:
     assert client_ip(SOURCE, {"x-forwarded-for": "junk", PROXY_SECRET_HEADER: SECRET}, 1, SECRET) == SOURCE
     # without a trusted hop the secret changes nothing
     assert client_ip(SOURCE, {**headers, PROXY_SECRET_HEADER: SECRET}, 0, SECRET) == SOURCE
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [
+        ("198.51.100.7:46532", "198.51.100.7"),
+        ("2001:db8::7:46532", "2001:db8::7"),  # CloudFront writes IPv6 without brackets, the port after the last colon
+        ("[2001:db8::7]:46532", "2001:db8::7"),
+        ("junk:80", "198.51.100.1"),  # not an address: the X-Forwarded-For hop
+        ("", "198.51.100.1"),
+    ],
+)
+def test_cloudfronts_viewer_address_comes_first(viewer: str, expected: str) -> None:
+    """Behind CloudFront the tracker prefers CloudFront-Viewer-Address to the last X-Forwarded-For hop: API
+    Gateway might append a hop of its own after CloudFront's."""
+    headers = {"x-forwarded-for": "10.0.0.9, 198.51.100.1", PROXY_SECRET_HEADER: SECRET, VIEWER_ADDRESS_HEADER: viewer}
+    assert client_ip(SOURCE, headers, 1, SECRET) == expected
+    # sent to the API directly, the header is anyone's word
+    assert client_ip(SOURCE, {**headers, PROXY_SECRET_HEADER: "guess"}, 1, SECRET) == SOURCE
 
 
 @given(hop=st.text(max_size=200))

@@ -7,6 +7,7 @@ name) so a caller can hand them another client: the tests' in-memory fake, or on
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +37,13 @@ class Db:
 
 @lru_cache(maxsize=1)
 def dynamodb() -> DynamoDBClient:
-    config = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=2, read_timeout=5)
+    """Three attempts with short timeouts: a request gives up (a 503 the page may retry) well within its function's
+    timeout (template.yaml: 15 s) instead of hanging past it. DynamoDB answers in milliseconds; the local engine on
+    a busy development machine can take seconds, so a local endpoint gets a longer read timeout."""
+    local = bool(os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=1, read_timeout=30 if local else 2
+    )
     return boto3.client("dynamodb", config=config)
 
 
