@@ -1,314 +1,276 @@
-"""3. DynamoDB capacity units per counted view and per ranking run, on DynamoDB Local (real consumed capacity)."""
+"""3. DynamoDB units per counted view over a simulated hour on DynamoDB Local, and 6. the cost per page view."""
 
 from __future__ import annotations
 
+import gzip
+import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from mostread import keys
-from mostread.services import reading
+from mostread.dal import summaries, viewlog
+from mostread.dal.client import Db
+from mostread.services.ranking.slots import summary_expiry
+from mostread.timebuckets import Slot
+from mostread_dev.meter import KINDS, kind_of
+from mostread_dev.traffic import SyntheticArticle, SyntheticReaders, synthetic_catalog
 
-from benchmarks import seed
-from benchmarks.common import DynamoDBLocal, table_spec
-from benchmarks.fakes import FakeDynamoDB
-from benchmarks.meter import FAMILY_NAMES, Meter, family, index_specs
+from benchmarks import costs
+from benchmarks.common import DynamoDBLocal
+from benchmarks.pipeline import CATALOG, INGEST, RANKING, SEED, TRACKER, WIDGET, Counted, Pipeline, register
 from benchmarks.report import Section, Table
-from benchmarks.sim import INGEST, RANKING, TRACKER, WIDGET, Pipeline
-from benchmarks.workload import Traffic, make_catalog
 
 TITLE = "3. DynamoDB units per counted view"
-WRITE_PRICE = 0.625  # $ per million write request units, on demand, us-east-1 (FACTS.md)
-READ_PRICE = 0.125  # $ per million read request units
-REQUEST_PRICE = 1.00 + 0.20  # $ per million tracking requests: API Gateway HTTP API + Lambda requests
-PREWARM = "an unmeasured run a minute before the hour"
-NO_PREWARM = "no run before the hour (so minute 0 publishes every list for the first time)"
-RUN_TIMEOUT = 55.0  # RankFunction's Timeout in template.yaml
-WRITE_TARGET = 1.5
-RANKING_READ_TARGET = 0.5
 SLOT = 1800
-SPECIAL_MINUTES = (0, 1, 2, 30, 31, 32)
-WIDGET_LIMITS = (10, 50)  # runs that re-read or seal the previous slot, or move the bases on
+BLOCK = 300  # the readers follow the catalog: new articles are read from the next 5-minute block on
+WRITE_TARGET, RANKING_READ_TARGET = 1.5, 0.5
+RUN_TIMEOUT = 55.0  # RankFunction's Timeout in template.yaml
+TRACKED = 2000  # requests of each hour sent through the tracker and read back from the stream
 
-Vector = dict[tuple[str, str], float]  # ("write" | "read", key family) -> units
 
-
-@dataclass
+@dataclass(frozen=True)
 class Scenario:
     label: str
-    rate: int
-    catalog: int
-    view_minutes: int  # views are simulated for minutes [0, view_minutes) of the hour
-    runs: list[int]  # minutes of the hour whose ranking run is executed and measured
-    real_seconds: float | None  # views in [H + real_from, + real_seconds) go through the tracker; None: all
-    real_from: float  # ... away from the slot boundary: a reload across it counts again, which would skew the ratio
-    prev_fill_minutes: int  # the previous slot's log holds its last N minutes of views (30: all)
-    history_slots: int  # sealed slots before the previous one (336: the whole 7-day window)
-    prewarm: bool  # one unmeasured run a minute before the hour, so the hour starts in steady state
+    rate: int  # views sent per second, crawlers' included
+    articles: int  # catalogued at the start of the hour, published over the 7 days before
+    previous_minutes: int  # minutes of the previous slot that hold views (its last ones)
     seed: int
 
 
-def scenarios(quick: bool) -> list[Scenario]:
-    if quick:
-        return [
-            Scenario("10 views/s", 10, 2000, 6, list(range(7)), 120, 180, 30, 96, True, 11),
-            Scenario("1,000 views/s", 1000, 3000, 5, [0, 1, 2, 4], 0.5, 180, 2, 24, False, 12),
-        ]
-    return [
-        Scenario("10 views/s", 10, 2000, 60, list(range(60)), None, 0, 30, 336, True, 11),
-        Scenario("1,000 views/s", 1000, 20000, 29, [0, 1, 2, 5, 10, 15, 20, 25, 29], 10, 300, 30, 336, True, 12),
-    ]
-
-
-@dataclass
-class RunRecord:
-    minute: int
-    units: Vector
-    rebuild: Vector
-    seal: Vector
-    seconds: float
-    lists_written: int
-    count_chunks_written: int
+SCENARIOS = (
+    Scenario("10 views/s", 10, 2_000, 30, 11),
+    Scenario("1,000 views/s", 1_000, 20_000, 10, 12),
+)
 
 
 @dataclass
 class Result:
     scenario: Scenario
-    counted: int = 0  # counted views over the simulated minutes
-    counted_real: int = 0  # ... of which went through the tracker
-    requests_real: int = 0  # tracking requests (crawlers included) that went through the tracker
-    recorded_real: int = 0  # ... answered "accepted": written as new view records
-    views: int = 0  # views sent (crawlers included)
-    tracker: Vector = field(default_factory=dict)
-    ingest: Vector = field(default_factory=dict)
-    runs: dict[int, RunRecord] = field(default_factory=dict)
-    hour: list[Vector] = field(default_factory=list)
-    how: list[str] = field(default_factory=list)
-    ingest_batches: int = 0
-    unmetered: dict[tuple[str, str], int] = field(default_factory=dict)
+    counted: Counted
+    tracked_requests: int = 0
+    tracked_reported: float = 0.0  # write units DynamoDB Local reported for the tracked requests' puts
+    tracked_computed: float = 0.0  # ... and what DynamoDB's size rule gives for the same puts
+    registered: int = 0
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    units: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (component, read|write, kind) -> units
     refused: int = 0
-    # (cold | warm container, limit) -> (items served, RCU)
-    widget_reads: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
-    seconds: float = 0.0
-    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    unreported: dict[str, int] = field(default_factory=dict)
+    widget: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)  # (cold|warm, limit) -> items, RCU
+    widget_bytes: tuple[int, int] = (0, 0)  # the 24h list at limit 10: JSON bytes, gzipped bytes
+    tracking_bytes: float = 0.0  # a tracking call's answer: body and the headers the function sets
+    tracking_request_bytes: float = 0.0  # a tracking call's body
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # wall time in each function
+    invocations: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    wall: float = 0.0
 
-    @property
-    def counted_per_hour(self) -> float:
-        return self.counted * 60 / self.scenario.view_minutes
+    def seconds_per_call(self, function: str) -> float:
+        return self.seconds[function] / self.invocations[function]
 
-    def per_view(self) -> dict[str, Vector]:
-        """Units per counted view by component and (kind, family)."""
-        ranking = _sum(self.hour)
-        return {
-            TRACKER: _scale(self.tracker, 1 / self.counted_real),
-            INGEST: _scale(self.ingest, 1 / self.counted),
-            RANKING: _scale(ranking, 1 / self.counted_per_hour),
-        }
+    def units_per_request(self, *, read: bool) -> float:
+        """Units of the hour per tracking request (a page view), every component but the widget's reads."""
+        return self.total(read=read) * self.counted.counted / self.counted.requests
 
+    def per_view(self, component: str, kind: str | None = None, *, read: bool) -> float:
+        """Units per counted view of the hour."""
+        wanted = "read" if read else "write"
+        total = sum(
+            units
+            for (comp, direction, item_kind), units in self.units.items()
+            if comp == component and direction == wanted and (kind is None or item_kind == kind)
+        )
+        return total / self.counted.counted
 
-def _sum(vectors: Iterable[Vector]) -> Vector:
-    total: defaultdict[tuple[str, str], float] = defaultdict(float)
-    for vector in vectors:
-        for key, units in vector.items():
-            total[key] += units
-    return dict(total)
-
-
-def _scale(vector: Vector, factor: float) -> Vector:
-    return {key: units * factor for key, units in vector.items()}
-
-
-def _minus(vector: Vector, other: Vector) -> Vector:
-    return {key: units - other.get(key, 0.0) for key, units in vector.items()}
-
-
-def _kind(vector: Vector, kind: str) -> float:
-    return sum(units for (k, _), units in vector.items() if k == kind)
-
-
-# --- the simulation -----------------------------------------------------------------------------------------
+    def total(self, *, read: bool) -> float:
+        return sum(self.per_view(component, read=read) for component in (TRACKER, INGEST, RANKING, CATALOG))
 
 
 def hour_start() -> int:
-    """A simulated hour two days ahead of the real clock: DynamoDB Local's TTL must not expire what we write."""
+    """An hour two days ahead of the real clock (DynamoDB Local's TTL must not expire what is written), at 12:00 UTC."""
     return (int(time.time()) // 86400 + 2) * 86400 + 12 * 3600
 
 
 def simulate(ddb: DynamoDBLocal, scenario: Scenario) -> Result:
     started = time.monotonic()
-    result = Result(scenario)
     pipeline = Pipeline(ddb, f"mostread-units-{scenario.rate}")
+    hour = hour_start()
     try:
-        _simulate(pipeline, scenario, result)
+        articles = synthetic_catalog(scenario.articles, hour, scenario.seed)
+        # the hour's new articles, registered as they are published: the catalog covers a week of publishing
+        new = synthetic_catalog(scenario.articles // (7 * 24), hour + 3600, scenario.seed + 50, days=1 / 24)
+        published = {article.article_id: article.published_ts for article in [*articles, *new]}
+        counted = Counted(SLOT, set(published))
+        result = Result(scenario, counted)
+        pipeline.seed(lambda db: register(db, articles))
+        pipeline.seed(lambda db: _seed_week(db, articles, hour - SLOT, scenario, published))
+        # the previous slot's last minutes of views, with a ranking run every minute: a warm container at :00
+        for minute in range(-scenario.previous_minutes, 0):
+            now = hour + 60 * minute
+            pipeline.rank(now, SEED)
+            views = _readers(scenario, articles, [], published, now).timed(now, 60, scenario.rate)
+            pipeline.deliver(pipeline.records(views), now + 60, SEED)
+        pipeline.meter.reset()
+        pipeline.tracked = type(pipeline.tracked)()
+        pending = sorted(new, key=lambda article: article.published_ts)
+        registered: list[SyntheticArticle] = []
+        readers = None
+        pipeline.deliveries, pipeline.seconds = 0, defaultdict(float)
+        for minute in range(60):
+            now = hour + 60 * minute
+            reads = pipeline.meter.units(read=True, component=RANKING)
+            report = pipeline.rank(now)
+            report["read_units"] = pipeline.meter.units(read=True, component=RANKING) - reads
+            result.runs.append(report)
+            while pending and pending[0].published_ts < now + 60:
+                article = pending.pop(0)
+                with pipeline.meter.scope(CATALOG):
+                    register(pipeline.db, [article])
+                registered.append(article)
+            if minute % (BLOCK // 60) == 0 or readers is None:
+                readers = _readers(scenario, articles, registered, published, now)
+            views = readers.timed(now, 60, scenario.rate)
+            counted.add(views)
+            if minute == 3:  # a sample through the real tracker and the table's stream
+                _track_sample(pipeline, views[:TRACKED], result)
+                views = views[TRACKED:]
+            pipeline.deliver(pipeline.records(views), now + 60)
+            if minute % 30 == 29:
+                counted.forget_before(now + 60)
+        result.registered = len(registered)
+        result.seconds["rank"] = sum(run["seconds"] for run in result.runs)
+        result.seconds["ingest"] = pipeline.seconds[INGEST]
+        result.invocations.update(rank=len(result.runs), ingest=pipeline.deliveries)
+        _book(pipeline, result)
+        _widget_reads(pipeline, result, hour + 3600)
+        _tracking_calls(pipeline, result, readers, hour + 3600)
     finally:
         pipeline.close()
-    result.seconds = time.monotonic() - started
+    result.wall = time.monotonic() - started
     return result
 
 
-def _simulate(pipeline: Pipeline, scenario: Scenario, result: Result) -> None:
-    hour = hour_start()
-    previous_slot = hour - SLOT
-    settings = pipeline.settings
-    articles = make_catalog(scenario.catalog, hour, scenario.seed)
-    ids = [article.article_id for article in articles]
+def _readers(
+    scenario: Scenario,
+    articles: Sequence[SyntheticArticle],
+    registered: Sequence[SyntheticArticle],
+    published: dict[str, float],
+    now: float,
+) -> SyntheticReaders:
+    ids = [article.article_id for article in [*articles, *registered] if article.published_ts <= now]
+    return SyntheticReaders(ids, seed=scenario.seed * 10_000 + int(now) // BLOCK, published=published)
 
-    clock = time.monotonic()
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        result.timings[name] += time.monotonic() - clock
-        clock = time.monotonic()
+def _seed_week(
+    db: Db, articles: Sequence[SyntheticArticle], before: int, scenario: Scenario, published: dict[str, float]
+) -> None:
+    """Sealed slots for the 7 days before ``before``, as the ranking run leaves them: each day's readers (of the
+    articles published by then, the newest read most) give its slots' counts; a summary and the slot index per slot."""
+    counted_share = _counted_share(articles, published)
+    views = int(scenario.rate * SLOT * counted_share)
+    catalogued = {article.article_id for article in articles}
+    by_day: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+    for number in range(7 * 86400 // SLOT):
+        slot = Slot(before - (number + 1) * SLOT, SLOT)
+        day = number // 48
+        if day not in by_day:
+            ids = [article.article_id for article in articles if article.published_ts <= slot.end]
+            readers = SyntheticReaders(ids or [articles[0].article_id], seed=scenario.seed + day, published=published)
+            counts = readers.slot_counts(views)
+            listed = {key: row for key, row in counts.items() if key in catalogued}
+            by_day[day] = listed, {key: row for key, row in counts.items() if key not in catalogued}
+        listed, orphans = by_day[day]
+        generation = int((slot.end + 150) * 1000)
+        expires_at = summary_expiry(slot)
+        writer = summaries.orphan_writer(db, slot, generation, expires_at)
+        partitions = 0
+        by_partition: dict[int, dict[str, list[int]]] = defaultdict(dict)
+        for key, row in orphans.items():
+            by_partition[summaries.partition_of_key(key)][key] = row
+        for partition in sorted(by_partition):
+            writer.add(partition, by_partition[partition])
+            partitions |= 1 << partition
+        summaries.put_summary(db, slot, listed, writer.finish(), generation, expires_at)
+        viewlog.mark_slot(db, slot, (slot.end + 30) * 1000, slot.end + 8 * 86400)
+        mark = viewlog.SlotMark(slot, (slot.end + 30) * 1000, None, None, 0, marks=1)
+        viewlog.set_summarised(db, mark, generation, partitions)
 
-    # A catalog, a week of sealed slots, and the previous slot's view log: the state at the top of an hour.
-    fake = FakeDynamoDB(index_specs(table_spec(pipeline.table).create_kwargs))
-    seed.write_catalog(fake, articles)
-    counted_per_slot = int(scenario.rate * SLOT * 0.95 * 0.83)
-    variants = seed.summary_variants(ids, counted_per_slot, 3, scenario.seed, SLOT, rotation=len(ids) // 50)
-    history = range(previous_slot - scenario.history_slots * SLOT, previous_slot, SLOT)
-    seed.write_history(fake, history, variants, SLOT, settings.ingest_grace_seconds, settings.retention_days)
-    lap("seed data")
-    pipeline.load(fake)
-    lap("seed load")
-    traffic = Traffic(ids, scenario.rate, scenario.seed)
-    for minute in range(scenario.prev_fill_minutes, 0, -1):  # a minute at a time: a slot's records fill gigabytes
-        pipeline.bulk(traffic.views(hour - minute * 60, 60), seeding=True)
-    lap("seed previous slot")
-    if scenario.prewarm:
-        pipeline.rank(hour - 60, "prewarm")
-    lap("prewarm")
+
+def _counted_share(articles: Sequence[SyntheticArticle], published: dict[str, float]) -> float:
+    """Counted views per view sent, for the readers' mix (crawlers, reloads, retries and junk ids count nothing)."""
+    readers = SyntheticReaders([article.article_id for article in articles], seed=1, published=published)
+    counted = Counted(SLOT, {article.article_id for article in articles})
+    counted.add(readers.timed(0, 600, 20))
+    return counted.counted / counted.views
+
+
+def _track_sample(pipeline: Pipeline, requests: Sequence[Any], result: Result) -> None:
+    """Requests through the real tracker and the real stream; the bulk path is held to what they wrote."""
     meter = pipeline.meter
-    meter.reset()
+    pipeline.set_stream(True)
+    before = meter.units(read=False, component=TRACKER)
+    pipeline.track(requests)
+    result.tracked_requests = len(requests)
+    result.tracked_reported = meter.units(read=False, component=TRACKER) - before
+    records = pipeline.stream_records()
+    pipeline.set_stream(False)
+    result.tracked_computed = pipeline.check_records(requests, records)
+    pipeline.deliver(records, requests[-1].sent_at)
 
-    counted_from = traffic.counted
-    generated_from = traffic.generated
-    for minute in range(max(max(scenario.runs) + 1, scenario.view_minutes)):
-        now = hour + minute * 60
-        if minute in scenario.runs:
-            lap("views")
-            report = pipeline.rank(now, str(minute))
-            lap("ranking")
-            result.runs[minute] = _run_record(
-                meter,
-                minute,
-                report.seconds,
-                report.lists_written,
-                report.count_chunks_written,
-                previous_slot,
-                scenario,
-            )
-        if minute >= scenario.view_minutes:
-            continue
-        real: tuple[float, float]
-        if scenario.real_seconds is None:
-            real = (now, now + 60.0)
-        else:
-            start = hour + scenario.real_from
-            real = (min(max(now, start), now + 60), min(max(now, start + scenario.real_seconds), now + 60))
-        for begin, end, tracked in ((now, real[0], False), (*real, True), (real[1], now + 60, False)):
-            if end <= begin:
-                continue
-            before = traffic.counted
-            views = traffic.views(begin, end - begin)
-            if not tracked:
-                result.ingest_batches += len(pipeline.bulk(views))
-                continue
-            result.counted_real += traffic.counted - before
-            result.requests_real += len(views)
-            pipeline.skip_stream()  # since the last read, only the consumer and the run wrote: no view records
-            lap("views")
-            tracked = pipeline.track(views)
-            result.recorded_real += tracked.accepted
-            lap("tracker")
-            result.ingest_batches += len(pipeline.ingest(pipeline.stream_records()))
-            lap("stream and ingest")
-    for limit in WIDGET_LIMITS:
-        for state in ("cold", "warm"):  # a new container fetches every card; a warm one keeps them
+
+def _book(pipeline: Pipeline, result: Result) -> None:
+    meter = pipeline.meter
+    for direction, book in (("read", meter.read), ("write", meter.write)):
+        for (component, key), units in book.items():
+            index = (component, direction, kind_of(key))
+            result.units[index] = result.units.get(index, 0.0) + units
+    # the tracker's puts of the views not sent: DynamoDB's size rule (the tracked sample shows it equals the report)
+    bulk = (TRACKER, "write", "view#")
+    result.units[bulk] = result.units.get(bulk, 0.0) + pipeline.tracked.computed_units
+    result.refused = sum(count for (component, _), count in meter.refused.items() if component == TRACKER)
+    result.refused += pipeline.tracked.duplicate
+    result.unreported = {f"{operation} on {kind}": n for (operation, kind), n in meter.unreported.items()}
+
+
+def _widget_reads(pipeline: Pipeline, result: Result, now: float) -> None:
+    """``GET /v1/rankings`` (the all-sections 24h list) in a new read container and then a warm one."""
+    from mostread import caches
+    from mostread.dal.client import default_db
+
+    meter = pipeline.meter
+    for limit in (10, 50):
+        for state in ("cold", "warm"):
             if state == "cold":
-                reading._cards.clear()
-            served = pipeline.widget_read(limit, f"{state}{limit}")
-            result.widget_reads[(state, limit)] = (served, _kind(_vector(meter, WIDGET, [f"{state}{limit}"]), "read"))
-    result.counted = traffic.counted - counted_from
-    result.views = traffic.generated - generated_from
-    result.tracker = _vector(meter, TRACKER)
-    result.ingest = _vector(meter, INGEST)
-    result.unmetered = dict(meter.unmetered)
-    result.refused = sum(meter.refused.values())
-    result.hour, result.how = hour_estimate(result.runs)
+                caches.reset()  # a new container: no cards held
+                meter.attach(default_db().client)
+            before = meter.units(read=True, component=WIDGET)
+            clock = time.perf_counter()
+            status, body, _ = pipeline.read(f"/v1/rankings?window=24h&limit={limit}", now)
+            if state == "warm":
+                result.seconds["read"] += time.perf_counter() - clock
+                result.invocations["read"] += 1
+            assert status == 200, body[:200]
+            items = body.count(b'"rank"')
+            result.widget[(state, limit)] = (items, meter.units(read=True, component=WIDGET) - before)
+            if limit == 10:
+                result.widget_bytes = (len(body), len(gzip.compress(body, 6)))
 
 
-def _vector(
-    meter: Meter, component: str, parts: Iterable[str] | None = None, prev_log: str = "", prev_scale: float = 1.0
-) -> Vector:
-    wanted = set(parts) if parts is not None else None
-    vector: defaultdict[tuple[str, str], float] = defaultdict(float)
-    for kind, book in (("read", meter.read), ("write", meter.write)):
-        for (comp, part, key), units in book.items():
-            if comp == component and (wanted is None or part in wanted):
-                vector[(kind, family(key))] += units * (prev_scale if key == prev_log else 1.0)
-    return dict(vector)
-
-
-def _run_record(
-    meter: Meter, minute: int, seconds: float, lists: int, chunks: int, previous_slot: int, scenario: Scenario
-) -> RunRecord:
-    part = str(minute)
-    # With a partly filled previous slot (quick mode), its log reads are scaled to a full slot's rows.
-    prev_log, prev_scale = keys.log_key(previous_slot), 30 / scenario.prev_fill_minutes
-
-    def units(*parts: str) -> Vector:
-        return _vector(meter, RANKING, parts, prev_log, prev_scale)
-
-    return RunRecord(
-        minute,
-        units(part, f"{part}:seal", f"{part}:rebuild"),
-        units(f"{part}:rebuild"),
-        units(f"{part}:seal"),
-        seconds,
-        lists,
-        chunks,
+def _tracking_calls(pipeline: Pipeline, result: Result, readers: SyntheticReaders | None, now: float) -> None:
+    """Tracking calls through the track function's handler (as API Gateway delivers them): its time per call and
+    the sizes of what goes in and out, for section 6."""
+    assert readers is not None
+    requests = [request for request in readers.timed(now, 60, 4) if request.kind != "bot"][:100]
+    answers = []
+    for request in requests:
+        clock = time.perf_counter()
+        answers.append(pipeline.post_views(request, now))
+        result.seconds["track"] += time.perf_counter() - clock
+    result.invocations["track"] = len(requests)
+    result.tracking_bytes = statistics.mean(
+        len(body) + sum(len(k) + len(v) + 4 for k, v in h.items()) for body, h in answers
     )
-
-
-def hour_estimate(runs: dict[int, RunRecord]) -> tuple[list[Vector], list[str]]:
-    """The 60 runs of an hour from the measured ones.
-
-    Measured minutes count as measured. Minute 30+j of a half hour is like minute j of the first half (the
-    same slot position), without the hourly base upkeep. Other regular minutes are fitted: their units
-    grow linearly with the open slot's rows, so a least-squares line over the measured regular runs
-    (by minute within the slot) stands in for them."""
-    regular = [(minute % 30, record.units) for minute, record in runs.items() if minute not in SPECIAL_MINUTES]
-    vectors: list[Vector] = []
-    how: list[str] = []
-    for minute in range(60):
-        if minute in runs:
-            vectors.append(runs[minute].units)
-            how.append("measured")
-        elif minute in SPECIAL_MINUTES and minute - 30 in runs:
-            mirror = runs[minute - 30]
-            vectors.append(_minus(mirror.units, mirror.rebuild))
-            how.append("mirrored")
-        else:
-            vectors.append(_fit(regular, minute % 30))
-            how.append("fitted")
-    return vectors, how
-
-
-def _fit(points: list[tuple[int, Vector]], at: int) -> Vector:
-    if not points:
-        raise ValueError("no regular ranking run was measured")
-    names = {name for _, vector in points for name in vector}
-    xs = [x for x, _ in points]
-    mean_x = sum(xs) / len(xs)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    fitted: Vector = {}
-    for name in names:
-        ys = [vector.get(name, 0.0) for _, vector in points]
-        mean_y = sum(ys) / len(ys)
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else 0.0
-        fitted[name] = max(0.0, mean_y + slope * (at - mean_x))
-    return fitted
+    result.tracking_request_bytes = statistics.mean(len(request.body) for request in requests)
 
 
 # --- the report ----------------------------------------------------------------------------------------------
@@ -318,93 +280,72 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}" if value < 0.1 else f"{value:.3f}"
 
 
-def _units_table(results: list[Result]) -> Table:
+def _totals_table(results: list[Result]) -> Table:
+    table = Table(
+        "Totals against the targets, per counted view (on-demand prices, us-east-1)",
+        [
+            "traffic",
+            "counted views in the hour",
+            f"WCU/view (≤ {WRITE_TARGET})",
+            f"ranking RCU/view (< {RANKING_READ_TARGET})",
+            "all RCU/view",
+            "DynamoDB $/M counted views",
+        ],
+    )
+    for result in results:
+        writes, reads = result.total(read=False), result.total(read=True)
+        ranking = result.per_view(RANKING, read=True)
+        table.add(
+            result.scenario.label,
+            f"{result.counted.counted:,}",
+            f"{writes:.3f} {'✅' if writes <= WRITE_TARGET else '❌'}",
+            f"{ranking:.3f} {'✅' if ranking < RANKING_READ_TARGET else '❌'}",
+            f"{reads:.3f}",
+            f"{costs.dynamodb(writes, reads):.2f}",
+        )
+    return table
+
+
+def _items_table(results: list[Result]) -> Table:
     columns = ["component: item"]
     for result in results:
         columns += [f"{result.scenario.label} WCU/view", f"{result.scenario.label} RCU/view"]
     table = Table("Capacity units per counted view, by component and item", columns)
-    per_view = [result.per_view() for result in results]
-    for component in (TRACKER, INGEST, RANKING):
-        families = sorted({fam for pv in per_view for (_, fam) in pv[component]})
-        for fam in families:
+    for component in (TRACKER, INGEST, RANKING, CATALOG):
+        kinds = sorted({kind for result in results for (comp, _, kind) in result.units if comp == component})
+        for kind in kinds:
             cells = []
-            for pv in per_view:
-                cells += [_fmt(pv[component].get(("write", fam), 0.0)), _fmt(pv[component].get(("read", fam), 0.0))]
+            for result in results:
+                cells += [
+                    _fmt(result.per_view(component, kind, read=False)),
+                    _fmt(result.per_view(component, kind, read=True)),
+                ]
             if any(float(cell) > 0 for cell in cells):
-                table.add(f"{component}: {FAMILY_NAMES.get(fam, fam)}", *cells)
+                table.add(f"{component}: {KINDS.get(kind, kind)}", *cells)
         cells = []
-        for pv in per_view:
-            cells += [f"**{_fmt(_kind(pv[component], 'write'))}**", f"**{_fmt(_kind(pv[component], 'read'))}**"]
+        for result in results:
+            cells += [f"**{_fmt(result.per_view(component, read=False))}**"]
+            cells += [f"**{_fmt(result.per_view(component, read=True))}**"]
         table.add(f"**{component} total**", *cells)
-    cells = []
-    for pv in per_view:
-        everything = _sum(pv.values())
-        cells += [f"**{_fmt(_kind(everything, 'write'))}**", f"**{_fmt(_kind(everything, 'read'))}**"]
-    table.add("**all components**", *cells)
     return table
 
 
 def _runs_table(results: list[Result]) -> Table:
     table = Table(
-        "Ranking runs over the hour (60 runs; per run)",
-        [
-            "traffic",
-            "runs measured",
-            "RCU/run mean",
-            "RCU/run max (minute)",
-            "WCU/run mean",
-            "hourly base upkeep RCU",
-            "seal RCU",
-            "run wall s mean / max",
-        ],
+        "The hour's 60 ranking runs, every one measured",
+        ["traffic", "log rows read per run, mean / max", "run wall s, mean / max (minute)", "slots sealed", "bases"],
     )
     for result in results:
-        reads = [_kind(vector, "read") for vector in result.hour]
-        writes = [_kind(vector, "write") for vector in result.hour]
-        worst = max(range(60), key=lambda minute: reads[minute])
-        rebuild = sum(_kind(record.rebuild, "read") for record in result.runs.values())
-        seals = [_kind(record.seal, "read") for record in result.runs.values() if record.seal]
-        walls = [record.seconds for record in result.runs.values()]
+        rows = [run["log_rows_read"] for run in result.runs]
+        walls = [run["seconds"] for run in result.runs]
+        slowest = max(range(len(walls)), key=walls.__getitem__)
+        bases = sorted({f"{window} {action}" for run in result.runs for window, action in run["bases"].items()})
         table.add(
             result.scenario.label,
-            f"{len(result.runs)} of 60",
-            f"{sum(reads) / 60:,.0f}",
-            f"{reads[worst]:,.0f} (:{worst:02d})",
-            f"{sum(writes) / 60:,.0f}",
-            f"{rebuild:,.0f}",
-            f"{max(seals):,.0f}" if seals else "–",
-            f"{sum(walls) / len(walls):.2f} / {max(walls):.2f}",
-        )
-    return table
-
-
-def _cost_table(results: list[Result]) -> Table:
-    table = Table(
-        "Totals against the targets, and dollars per million counted views (on-demand, us-east-1)",
-        [
-            "traffic",
-            "WCU/view (≤ 1.5)",
-            "ranking RCU/view (< 0.5)",
-            "all RCU/view",
-            "DynamoDB $/M views",
-            "API+Lambda requests $/M views",
-            "counted views/h",
-        ],
-    )
-    for result in results:
-        everything = _sum(result.per_view().values())
-        writes, reads = _kind(everything, "write"), _kind(everything, "read")
-        ranking_reads = _kind(result.per_view()[RANKING], "read")
-        dollars = writes * WRITE_PRICE + reads * READ_PRICE
-        requests_per_view = result.views / result.counted
-        table.add(
-            result.scenario.label,
-            f"{writes:.3f} {'✅' if writes <= WRITE_TARGET else '❌'}",
-            f"{ranking_reads:.3f} {'✅' if ranking_reads < RANKING_READ_TARGET else '❌'}",
-            f"{reads:.3f}",
-            f"{dollars:.2f}",
-            f"{requests_per_view * REQUEST_PRICE:.2f}",
-            f"{result.counted_per_hour:,.0f}",
+            f"{statistics.mean(rows):,.0f} / {max(rows):,}",
+            f"{statistics.mean(walls):.2f} / {max(walls):.2f} (:{slowest:02d})",
+            f"{sum(run['slots_sealed'] for run in result.runs)}",
+            ", ".join(bases),
         )
     return table
 
@@ -412,140 +353,121 @@ def _cost_table(results: list[Result]) -> Table:
 def _findings(results: list[Result]) -> list[str]:
     findings = []
     for result in results:
-        per_view = result.per_view()
-        everything = _sum(per_view.values())
-        writes, ranking_reads = _kind(everything, "write"), _kind(per_view[RANKING], "read")
-        items = sorted(
-            (
-                (units, component, fam)
-                for component, vector in per_view.items()
-                for (kind, fam), units in vector.items()
-                if kind == "write"
-            ),
+        label = result.scenario.label
+        writes = result.total(read=False)
+        ranking = result.per_view(RANKING, read=True)
+        top = sorted(
+            ((result.per_view(comp, kind, read=False), comp, kind) for comp, direction, kind in result.units),
             reverse=True,
-        )
-        top = ", ".join(f"{component}: {FAMILY_NAMES.get(fam, fam)} {units:.3f}" for units, component, fam in items[:3])
-        read_items = sorted(
-            ((units, fam) for (kind, fam), units in per_view[RANKING].items() if kind == "read"), reverse=True
-        )
-        top_reads = ", ".join(f"{FAMILY_NAMES.get(fam, fam)} {units:.3f}" for units, fam in read_items[:3])
-        verdict_w = "met" if writes <= WRITE_TARGET else "NOT met"
-        verdict_r = "met" if ranking_reads < RANKING_READ_TARGET else "NOT met"
+        )[:3]
+        top_text = ", ".join(f"{comp}: {KINDS.get(kind, kind)} {units:.3f}" for units, comp, kind in top)
         findings.append(
-            f"**{result.scenario.label}**: {writes:.3f} write units per counted view in total — target ≤ "
-            f"{WRITE_TARGET} {verdict_w}; largest items: {top}. Ranking reads {ranking_reads:.3f} RCU per counted "
-            f"view — target < {RANKING_READ_TARGET} {verdict_r}; largest: {top_reads}."
+            f"**{label}**: {writes:.3f} write units per counted view (target ≤ {WRITE_TARGET}: "
+            f"{'met' if writes <= WRITE_TARGET else 'NOT met'}); largest {top_text}. The ranking run reads "
+            f"{ranking:.3f} RCU per counted view (target < {RANKING_READ_TARGET}: "
+            f"{'met' if ranking < RANKING_READ_TARGET else 'NOT met'})."
         )
     for result in results:
-        tracker = _kind(result.per_view()[TRACKER], "write")
-        recorded = result.recorded_real / result.counted_real
-        publish = (
-            sum(
-                units
-                for vector in result.hour
-                for (kind, fam), units in vector.items()
-                if kind == "write" and fam in (keys.LIST, keys.COUNTS)
-            )
-            / 60
-        )
+        tracker = result.per_view(TRACKER, read=False)
         findings.append(
-            f"{result.scenario.label}: the tracker's conditional put is {tracker:.3f} WCU per counted view — one unit "
-            f"per recorded view (items are under 1 KB) times {recorded:.2f} recorded views per counted view (a reload "
-            f"carries a new event id, so it is recorded and only dropped at counting). Publishing lists and counts "
-            f"costs {publish:,.0f} WCU per minute whatever the traffic "
-            f"({publish * 60 / result.counted_per_hour:.3f} per counted view at this rate)."
+            f"{result.scenario.label}: the tracker's conditional put is {tracker:.3f} WCU per counted view: one unit "
+            f"per put (view items are under 1 KB) and {result.counted.views / result.counted.counted:.2f} views sent "
+            f"per counted view; of the puts, {result.refused:,} were refused as duplicates (retries) and charged "
+            f"anyway. On the {result.tracked_requests:,} tracked requests DynamoDB Local reported "
+            f"{result.tracked_reported:,.0f} write units and the size rule gives {result.tracked_computed:,.0f}."
         )
     for result in results:
         reads = ", ".join(
-            f"{rcu:.1f} RCU {state} at limit {limit} ({served} items)"
-            for (state, limit), (served, rcu) in result.widget_reads.items()
+            f"{rcu:.1f} RCU {state} at limit {limit} ({items} items)"
+            for (state, limit), (items, rcu) in result.widget.items()
         )
         findings.append(
-            f"{result.scenario.label}: one widget read (`GET /v1/rankings`, the all-sections 24h list: the list item, "
-            "plus, in a container that has not yet served this list since its articles last changed, one strongly "
-            f"consistent BatchGetItem of their cards) costs {reads}; not in the totals above, because how many "
-            "reads reach DynamoDB depends on the CDN or browser cache in front "
-            "(max-age 30 s)."
+            f"{result.scenario.label}: one widget read (`GET /v1/rankings`, the 24h list; a new read container also "
+            f"fetches the listed articles' cards, strongly consistent) costs {reads}. Not in the totals: how many "
+            "reads reach the API depends on the CDN (section 6)."
         )
     for result in results:
-        slowest = max(result.runs.values(), key=lambda record: record.seconds)
-        findings.append(
-            f"{result.scenario.label}: the slowest measured ranking run (minute :{slowest.minute:02d}) took "
-            f"{slowest.seconds:.1f} s on DynamoDB Local here, against the function's {RUN_TIMEOUT:.0f} s timeout; runs "
-            f"at :00–:02 and :30–:32 re-read the whole previous slot from the view log (and :00 moves the bases on), "
-            f"every other run re-reads the open slot."
-        )
-    unmetered: defaultdict[str, int] = defaultdict(int)
+        registering = [run["read_units"] for run in result.runs if run["registrations"]]
+        others = [run["read_units"] for run in result.runs if not run["registrations"] and not run["slots_sealed"]]
+        if registering and others:
+            findings.append(
+                f"{result.scenario.label}: a run that takes in newly registered articles reads "
+                f"{statistics.mean(registering):,.0f} RCU on average ({len(registering)} runs, "
+                f"{result.registered} articles), a run that neither registers nor seals "
+                f"{statistics.mean(others):,.0f}: a new article's earlier views are looked up in the uncatalogued part "
+                "of every sealed slot of the week (`osum#`) and added to the bases."
+            )
     for result in results:
-        for (operation, fam), calls in result.unmetered.items():
-            unmetered[f"{operation} on {fam}"] += calls
-    if unmetered:
+        slowest = max(run["seconds"] for run in result.runs)
         findings.append(
-            "Calls that do not pass ReturnConsumedCapacity (so `mostread.dal.client.meter` does not see their units; "
-            "this benchmark added the parameter and counted them): "
-            + ", ".join(f"{name} ×{calls}" for name, calls in sorted(unmetered.items()))
+            f"{result.scenario.label}: the slowest ranking run took {slowest:.1f} s on DynamoDB Local here "
+            f"(the function's timeout: {RUN_TIMEOUT:.0f} s). Each run reads only the log chunks written since its "
+            "previous read (less a 45 s margin for chunks written late), so a run's reads follow the traffic of the "
+            "last minute or two, not the size of the open slot."
+        )
+    unreported = defaultdict(int)
+    for result in results:
+        for name, calls in result.unreported.items():
+            unreported[name] += calls
+    if unreported:
+        findings.append(
+            "Calls made without ReturnConsumedCapacity (the meter added it, so they are counted): "
+            + ", ".join(f"{name} ×{calls}" for name, calls in sorted(unreported.items()))
             + "."
         )
     return findings
 
 
-def run(quick: bool, ddb: DynamoDBLocal) -> Section:
-    started = time.monotonic()
-    results = [simulate(ddb, scenario) for scenario in scenarios(quick)]
-    describe = []
-    for result in results:
-        sc = result.scenario
-        how = {label: result.how.count(label) for label in ("measured", "mirrored", "fitted")}
-        through = (
-            "all views"
-            if sc.real_seconds is None
-            else f"{sc.real_seconds:.0f} s from minute {sc.real_from / 60:.0f} ({result.requests_real:,} requests)"
-        )
-        describe.append(
-            f"- **{sc.label}**: {sc.catalog:,} catalogued articles in 8 sections; {sc.view_minutes} simulated "
-            f"minutes of views ({result.views:,} views, {result.counted:,} counted); {through} through the tracker "
-            f"and the real stream, the rest handed to the stream consumer directly; "
-            f"{result.ingest_batches:,} stream batches; previous slot filled for its last {sc.prev_fill_minutes} "
-            f"minutes; {sc.history_slots} sealed slots of history; "
-            f"{PREWARM if sc.prewarm else NO_PREWARM}; "
-            "ranking runs measured / mirrored / fitted: "
-            f"{how['measured']} / {how['mirrored']} / {how['fitted']}; {result.refused} conditional puts refused "
-            f"(duplicates); took {result.seconds:.0f} s."
-        )
-    method = f"""
-One table from template.yaml on DynamoDB Local, which reports real consumed capacity. Every call the service
-makes through `mostread.dal.client.dynamodb()` is observed by a botocore hook (benchmarks/meter.py) and booked
-to the component making it; a conditional put refused as a duplicate is booked at its item size (DynamoDB
-charges it without reporting it). Time is simulated: the hour starts at a slot boundary with a week of sealed
-slot summaries (written by the service's own `aggregates.put_chunked`, bulk-loaded), the catalog (written
-by `catalog.put_article`, bulk-loaded), and the previous slot's view log (written by the stream consumer).
+METHOD = """
+The tables of template.yaml on DynamoDB Local, which reports the capacity each call consumes. Every call the service
+makes on its DynamoDB client is observed from outside by botocore hooks (`mostread_dev.meter`) and booked to the
+function making it; a conditional put refused as a duplicate is booked at its item size (DynamoDB charges it without
+reporting it).
 
-Traffic (benchmarks/workload.py): Zipf (s = 1) article popularity over the catalog, 15 % reloads (same visitor
-and article within two minutes, new event id), 30 % of other views from a returning visitor, 5 % crawlers,
-5 % widget clicks (`ref=mostread`), an event id on every view. Each view is one tracking request through
-`record_views` with the real conditional put; the table's stream is read back and regrouped as Lambda's event
-source mapping batches it — 4 stream shards (records by partition key), a batch closes at 1,000 records or
-2 s after its first record — and `ingest_records` runs once per batch. The ranking run is called at the top
-of each simulated minute. At 1,000 views/s DynamoDB Local cannot take an hour of puts, so only the first
-seconds go through the tracker and the stream; the rest are handed to the stream consumer as the same stream
-records (checked against `put_view`), so the view log, the ingest writes and the ranking reads are real and
-full-size; tracker units per view come from the tracked part. Ranking runs at minutes 0–2 and 30–32 re-read
-or seal the previous slot (and :00 moves the 24h/7d bases to the new hour); minute 30+j mirrors minute j without
-that base upkeep; other
-unmeasured minutes are fitted by least squares over the measured regular runs (their reads grow linearly with
-the open slot). Per counted view = units over the hour / views counted in that hour. Prices: ${WRITE_PRICE} per
-million write units, ${READ_PRICE} per million read units; API Gateway HTTP API $1.00 + Lambda $0.20 per million
-requests (every view sent is a request, crawlers included). Storage and PITR are not included.
+State at the top of the simulated hour (12:00 UTC, two days ahead of the clock so that TTL leaves it alone), written
+with the service's own writers on the in-memory fake and bulk-loaded: the catalog (articles published over the
+previous 7 days, Korean titles and summaries), a week of sealed slots (a summary of catalogued and of uncatalogued
+ids, and the slot index, per slot; each day's counts drawn from the readers of that day), then the last minutes of
+the previous slot sent through the stream consumer with a ranking run every minute, so the hour starts with a warm
+ranking container and bases in use.
 
-{chr(10).join(describe)}
+The hour: a ranking run (the rank function's handler) at the top of every minute, all 60 measured; the minute's
+views from `mostread_dev.traffic` (Zipf popularity, mostly the newest articles, new visitors and returning ones,
+reloads, retries, batches, 5 % crawlers, 10 % widget clicks, 2 % junk ids, the readers renewed every 5 minutes so
+new articles are read); new articles registered as they are published (a week's catalog in 168 hours). The first
+{tracked:,} requests of minute 3 go through `track_views` with the real conditional puts and the table's stream is
+read back; the records of all other requests are built by the tracker's own steps and `put_view`, kept instead of
+sent, and their put's units computed by DynamoDB's size rule (the tracked requests check both: the same items, the
+same units). Stream records are batched as the event source mapping of template.yaml does (4 shards by partition
+key, 1,000 records or 5 s) and logged by `ingest_records` at each batch's delivery time. A view counted: the first
+of its visitor and article in the 30-minute slot, from a browser, of a catalogued article. Per counted view = the
+hour's units / the hour's counted views. Prices: ${write} per million write units, ${read} per million read units
+(on demand, us-east-1, {dynamodb_url}). Storage, backups and streams are not included.
 """
-    return Section(
+
+
+def run(quick: bool, ddb: DynamoDBLocal) -> list[Section]:
+    started = time.monotonic()
+    scenarios = SCENARIOS[:1] if quick else SCENARIOS
+    results = [simulate(ddb, scenario) for scenario in scenarios]
+    describe = [
+        f"- **{result.scenario.label}**: {result.scenario.articles:,} articles catalogued at the start, "
+        f"{result.registered} registered during the hour; {result.counted.views:,} views sent "
+        f"({result.counted.counted:,} counted), {result.invocations['ingest']:,} stream batches; the previous slot "
+        f"holds its last {result.scenario.previous_minutes} minutes of views; took {result.wall:.0f} s."
+        for result in results
+    ]
+    method = METHOD.format(
+        tracked=TRACKED, write=costs.WRITE_UNIT, read=costs.READ_UNIT, dynamodb_url=costs.DYNAMODB_URL
+    ) + "\n".join(describe)
+    units = Section(
         "units",
         TITLE,
         method,
         "python -m benchmarks.run units",
-        [_cost_table(results), _units_table(results), _runs_table(results)],
+        [_totals_table(results), _items_table(results), _runs_table(results)],
         _findings(results),
         quick,
         time.monotonic() - started,
     )
+    return [units, costs.section(results, quick, time.monotonic() - started)]

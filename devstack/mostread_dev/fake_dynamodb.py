@@ -37,6 +37,17 @@ class FakeIndex:
     name: str
     hash_key: str
     range_key: str | None
+    projected: tuple[str, ...] | None = None
+    """Non-key attributes the index holds (INCLUDE); None for ProjectionType ALL."""
+
+    def entry(self, item: Item, table_keys: tuple[str, ...] = ("pk", "sk")) -> Item | None:
+        """What the index stores of ``item`` (None when the item has no index key: a sparse index skips it)."""
+        if self.hash_key not in item:
+            return None
+        if self.projected is None:
+            return item
+        wanted = {self.hash_key, self.range_key, *table_keys, *self.projected}
+        return {name: value for name, value in item.items() if name in wanted}
 
 
 def fake_indexes(create_kwargs: dict[str, Any]) -> list[FakeIndex]:
@@ -44,7 +55,9 @@ def fake_indexes(create_kwargs: dict[str, Any]) -> list[FakeIndex]:
     indexes = []
     for index in create_kwargs.get("GlobalSecondaryIndexes", []):
         schema = {key["KeyType"]: key["AttributeName"] for key in index["KeySchema"]}
-        indexes.append(FakeIndex(index["IndexName"], schema["HASH"], schema.get("RANGE")))
+        projection = index.get("Projection", {})
+        projected = None if projection.get("ProjectionType") == "ALL" else tuple(projection.get("NonKeyAttributes", []))
+        indexes.append(FakeIndex(index["IndexName"], schema["HASH"], schema.get("RANGE"), projected))
     return indexes
 
 
@@ -336,18 +349,27 @@ def _between(name: str, low: str, high: str) -> FilterTerm:
 
 
 def item_size(item: Item) -> int:
-    """DynamoDB's item size: attribute names plus values (strings as UTF-8, numbers roughly by digits)."""
-    size = 0
-    for name, value in item.items():
-        ((kind, raw),) = value.items()
-        if kind == "B":
-            size += len(raw)
-        elif kind in ("S", "N"):
-            size += len(str(raw).encode())
-        else:
-            size += 1
-        size += len(name.encode())
-    return size
+    """DynamoDB's item size, which its capacity units and the 400 KB limit count: attribute names plus values
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return len(str(raw).encode())
+    if kind == "N":  # about one byte per two significant digits, plus one
+        digits = str(raw).lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(raw)
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: element}) for element in raw)
+    if kind == "L":
+        return 3 + sum(_value_size(element) + 1 for element in raw)
+    if kind == "M":
+        return 3 + sum(len(name.encode()) + _value_size(element) + 1 for name, element in raw.items())
+    return 1  # BOOL, NULL
 
 
 def _check_size(item: Item) -> None:

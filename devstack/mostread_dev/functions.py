@@ -31,6 +31,10 @@ class FunctionError(RuntimeError):
     """A function cannot be loaded or configured locally."""
 
 
+class InjectedFault(RuntimeError):
+    """A function failed because a test asked for it (``Functions.arm_fault``, ``POST /_local/faults``)."""
+
+
 @dataclass
 class LambdaContext:
     """What the Lambda runtime passes as ``context``, with the attributes Powertools reads."""
@@ -100,7 +104,8 @@ def load_handler(function_id: str, code_uri: str, handler: str, root: Path) -> H
 
 
 class Functions:
-    """Every function the stack serves, loaded once, invoked one at a time."""
+    """Every function the stack serves, loaded once, invoked one at a time; a test can make the next invocations of
+    one fail (``arm_fault``), to see retries, the failure queue and ``mostread replay-failed`` at work."""
 
     def __init__(self, template: Template, function_ids: Iterable[str], region: str, root: Path | None = None):
         self._template = template
@@ -109,6 +114,8 @@ class Functions:
         self._ids = sorted(set(function_ids))
         self._loaded: dict[str, LocalFunction] = {}
         self._invocation = threading.Lock()
+        self._faults: dict[str, int] = {}
+        self._faults_lock = threading.Lock()
 
     @property
     def function_ids(self) -> list[str]:
@@ -118,7 +125,22 @@ class Functions:
         for function_id in self._ids:
             self._load(function_id)
 
+    def arm_fault(self, function_id: str, failures: int) -> dict[str, int]:
+        """The next ``failures`` invocations of the function raise InjectedFault (0 disarms); returns what is armed."""
+        with self._faults_lock:
+            if failures:
+                self._faults[function_id] = failures
+            else:
+                self._faults.pop(function_id, None)
+            return dict(self._faults)
+
     def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        with self._faults_lock:
+            remaining = self._faults.get(function_id, 0)
+            if remaining > 0:
+                self._faults[function_id] = remaining - 1
+        if remaining > 0:
+            raise InjectedFault(f"{function_id} failed on purpose (POST /_local/faults; {remaining - 1} more to go)")
         function = self._load(function_id)
         context = LambdaContext(
             function_name=function_id,

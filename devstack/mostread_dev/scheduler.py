@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mostread_dev.apigw import LOCAL_ACCOUNT_ID
+from mostread_dev.streams import StreamPump
 from mostread_dev.template import Schedule
 from mostread_dev.timefmt import iso_utc
 
@@ -60,3 +62,38 @@ class Scheduler:
                 if not self._stopping.is_set():
                     log.exception("scheduled run failed")
             delay = self._every
+
+
+class ScheduledRuns:
+    """Deliver what the stream holds, then run every scheduled function once: what the Scheduler, the demo and
+    ``POST /_local/rank`` call. One run at a time (in AWS the ranking run's lease keeps it so)."""
+
+    def __init__(
+        self, schedules: Sequence[Schedule], invoke: Callable[[str, dict[str, Any]], Any], region: str
+    ) -> None:
+        self._schedules = list(schedules)
+        self._invoke = invoke
+        self._region = region
+        self._lock = threading.Lock()
+        self.pump: StreamPump | None = None
+        self.last_run: dict[str, Any] | None = None
+
+    def run(self) -> dict[str, Any]:
+        with self._lock:
+            started = time.perf_counter()
+            drained = self.pump.drain_report() if self.pump else None
+            runs = []
+            for schedule in self._schedules:
+                run_started = time.perf_counter()
+                result = self._invoke(schedule.function_id, scheduled_event(schedule, self._region, time.time()))
+                runs.append({"function": schedule.function_id, "seconds": _since(run_started), "result": result})
+            report: dict[str, Any] = {"drained_records": drained.delivered if drained else 0, "runs": runs}
+            if drained and drained.given_up:
+                report["given_up_records"] = drained.given_up
+            report["seconds"] = _since(started)
+            self.last_run = {"at": iso_utc(time.time()), **report}
+            return report
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)

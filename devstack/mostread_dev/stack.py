@@ -13,7 +13,6 @@ Start-up order, and why:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -22,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -32,9 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mostread_dev.api_client import ApiClient, ApiUnavailable
-from mostread_dev.apigw import HttpRequest, HttpResponse, error_response, json_response
 from mostread_dev.cors import cors_policy
-from mostread_dev.demo import DemoTraffic
 from mostread_dev.demo_site import render_page
 from mostread_dev.dynamodb_server import (
     ENGINE_VARIABLE,
@@ -50,19 +47,19 @@ from mostread_dev.dynamodb_server import (
     wait_until_answering,
 )
 from mostread_dev.functions import (
-    LOCAL_ACCOUNT_ID,
     FunctionError,
     Functions,
     apply_environment,
     send_function_logs_to_stderr,
     shared_function_environment,
 )
+from mostread_dev.local_routes import local_routes
 from mostread_dev.queues import LocalQueues, QueueUnavailable
-from mostread_dev.scheduler import Scheduler, scheduled_event
+from mostread_dev.scheduler import ScheduledRuns, Scheduler
 from mostread_dev.server import FALLBACK_PATH, DevHttpServer, LocalApi, LocalPages
-from mostread_dev.streams import StreamDeliveryError, StreamPump
-from mostread_dev.template import LOCAL_PSEUDO_PARAMETERS, FailureDestination, Template, TemplateError, load_template
-from mostread_dev.timefmt import iso_utc
+from mostread_dev.streams import StreamPump
+from mostread_dev.template import FailureDestination, Template, TemplateError, load_template
+from mostread_dev.traffic import DemoTraffic
 
 log = logging.getLogger("mostread_dev.stack")
 
@@ -78,10 +75,6 @@ REMOVED_VARIABLES = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "
 
 class StackError(RuntimeError):
     """The local stack cannot start."""
-
-
-class InjectedFault(RuntimeError):
-    """A function failed because a test asked for it (``POST /_local/faults``)."""
 
 
 # What stops the start-up with a message rather than a traceback: a taken port, a missing engine, a template
@@ -136,6 +129,8 @@ def connect_host(host: str) -> str:
 
 
 class LocalStack:
+    """Starts the parts of the local stack in order, connects them, and stops them."""
+
     def __init__(self, options: DevOptions, template: Template | None = None, say: Callable[[str], None] | None = None):
         self.options = options
         self.template = template or load_template()
@@ -148,6 +143,7 @@ class LocalStack:
         function_ids |= {schedule.function_id for schedule in self.schedules}
         function_ids |= {consumer.function_id for consumer in self.consumers}
         self.functions = Functions(self.template, function_ids, LOCAL_REGION)
+        self.runs = ScheduledRuns(self.schedules, self.functions.invoke, LOCAL_REGION)
         self.dynamodb: DynamoDBServer | None = None
         self.pump: StreamPump | None = None
         self.http: DevHttpServer | None = None
@@ -155,13 +151,9 @@ class LocalStack:
         self.demo: DemoTraffic | None = None
         self.queues: LocalQueues | None = None
         self.startup_seconds: float | None = None
-        self.last_run: dict[str, Any] | None = None
         self.stream_arns: dict[str, str] = {}
         self.function_environment: dict[str, str] = {}
         self._serving = False
-        self._run_lock = threading.Lock()
-        self._faults: dict[str, int] = {}
-        self._faults_lock = threading.Lock()
 
     @property
     def port(self) -> int:
@@ -196,10 +188,10 @@ class LocalStack:
         serve.start()
         self._serving = True
         self._check_every_route()
-        self.scheduler = Scheduler(self.run_scheduled_functions, self.options.rank_every, FIRST_RUN_DELAY_SECONDS)
+        self.scheduler = Scheduler(self.runs.run, self.options.rank_every, FIRST_RUN_DELAY_SECONDS)
         self.scheduler.start()
         if self.options.demo:
-            self.demo = DemoTraffic(self.local_url, self.run_scheduled_functions)
+            self.demo = DemoTraffic(self.local_url, self.runs.run)
             self.demo.start()
         self.queues.start_in_background()
         self.startup_seconds = time.perf_counter() - started
@@ -275,8 +267,9 @@ class LocalStack:
             config=Config(retries={"max_attempts": 2}, connect_timeout=1, read_timeout=5),
         )
         self.pump = StreamPump(
-            streams, arns, self.consumers, self.invoke, send_failure=self._send_failure, region=LOCAL_REGION
+            streams, arns, self.consumers, self.functions.invoke, send_failure=self._send_failure, region=LOCAL_REGION
         )
+        self.runs.pump = self.pump
         self.pump.start()
         for consumer in self.consumers:
             retries = "forever" if consumer.maximum_retry_attempts < 0 else f"{consumer.maximum_retry_attempts} times"
@@ -292,16 +285,6 @@ class LocalStack:
         if destination.type != "SQS" or self.queues is None:
             raise QueueUnavailable(f"only SQS on-failure destinations run locally, not {destination.type}")
         self.queues.send(destination.logical_id, document)
-
-    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
-        """Invoke a function, unless a test armed a fault for it (``POST /_local/faults``): then it fails."""
-        with self._faults_lock:
-            remaining = self._faults.get(function_id, 0)
-            if remaining > 0:
-                self._faults[function_id] = remaining - 1
-        if remaining > 0:
-            raise InjectedFault(f"{function_id} failed on purpose (POST /_local/faults; {remaining - 1} more to go)")
-        return self.functions.invoke(function_id, event)
 
     def _check_every_route(self) -> None:
         """Ask every route something harmless (no body, placeholder ids): any answer below 500 shows the
@@ -324,125 +307,14 @@ class LocalStack:
         if failures:
             raise StackError("routes that do not answer: " + "; ".join(failures))
 
-    # -- local routes -----------------------------------------------------------------------------------
-
     def _local_api(self) -> LocalApi:
         return LocalApi(
             self.routes,
-            self.invoke,
+            self.functions.invoke,
             cors=cors_policy(self.template),
-            local_routes={
-                ("POST", "/_local/rank"): self._rank_now,
-                ("POST", "/_local/drain"): self._drain_now,
-                ("GET", "/_local/status"): lambda _: json_response(200, self.status()),
-                ("GET", "/_local/environment"): lambda _: json_response(200, self.environment()),
-                ("POST", "/_local/faults"): self._set_fault,
-            },
+            local_routes=local_routes(self),
             pages=LocalPages(render_page, [STATIC_DIR]),
         )
-
-    def run_scheduled_functions(self) -> dict[str, Any]:
-        """Deliver what the stream holds, then run every scheduled function once; one run at a time (in AWS the
-        ranking run's lease keeps it so)."""
-        with self._run_lock:
-            started = time.perf_counter()
-            drained = self.pump.drain_report() if self.pump else None
-            runs = []
-            for schedule in self.schedules:
-                run_started = time.perf_counter()
-                event = scheduled_event(schedule, LOCAL_REGION, time.time())
-                result = self.invoke(schedule.function_id, event)
-                runs.append({"function": schedule.function_id, "seconds": _rounded(run_started), "result": result})
-            report: dict[str, Any] = {"drained_records": drained.delivered if drained else 0, "runs": runs}
-            if drained and drained.given_up:
-                report["given_up_records"] = drained.given_up
-            report["seconds"] = _rounded(started)
-            self.last_run = {"at": iso_utc(time.time()), **report}
-            return report
-
-    def _rank_now(self, _: HttpRequest) -> HttpResponse:
-        try:
-            return json_response(200, self.run_scheduled_functions(), [("cache-control", "no-store")])
-        except Exception as error:
-            log.exception("ranking run failed")
-            return error_response(500, "internal_error", f"the ranking run failed: {error}", None)
-
-    def _drain_now(self, _: HttpRequest) -> HttpResponse:
-        """Deliver what the stream holds; a batch the consumer gives up (after the template's retries) goes to its
-        failure queue, and the answer says how many records that was."""
-        if self.pump is None:
-            return json_response(200, {"delivered": 0, "given_up": 0, "failure_records": 0})
-        try:
-            drained = self.pump.drain_report()
-        except StreamDeliveryError as error:
-            return error_response(500, "internal_error", str(error), None)
-        return json_response(
-            200,
-            {"delivered": drained.delivered, "given_up": drained.given_up, "failure_records": drained.failure_records},
-            [("cache-control", "no-store")],
-        )
-
-    def _set_fault(self, request: HttpRequest) -> HttpResponse:
-        """``{"function": "IngestFunction", "failures": N}``: its next N invocations fail (0 ends it). For tests of
-        what a failing function leads to: retries, the failure queue, ``mostread replay-failed``."""
-        try:
-            body = json.loads(request.body or b"{}")
-            function_id, failures = body["function"], body["failures"]
-        except (ValueError, KeyError, TypeError):
-            return error_response(400, "invalid_request", 'expected {"function": ID, "failures": N}', None)
-        if function_id not in self.functions.function_ids:
-            return error_response(400, "invalid_request", f"no function {function_id!r}", "function")
-        if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
-            return error_response(400, "invalid_request", "failures must be a whole number >= 0", "failures")
-        with self._faults_lock:
-            if failures:
-                self._faults[function_id] = failures
-            else:
-                self._faults.pop(function_id, None)
-            faults = dict(self._faults)
-        return json_response(200, {"faults": faults}, [("cache-control", "no-store")])
-
-    def environment(self) -> dict[str, Any]:
-        """Where the local stack's AWS resources are, for the ops commands (``mostread status``, ``recompute``, ...):
-        the same boto3 calls as against a deployed stack, with these endpoints and fake credentials. ``outputs``
-        mirrors the template's Outputs of a deployed stack."""
-        server = self.dynamodb
-        queues: dict[str, Any] = {"queues": {}, "endpoint": None, "error": "no queues"}
-        if self.queues is not None:
-            self.queues.wait()  # started in the background after the ready line
-            queues = self.queues.describe()
-        failure_queue = next(
-            (
-                queues["queues"].get(consumer.on_failure.logical_id, {}).get("url")
-                for consumer in self.consumers
-                if consumer.on_failure is not None
-            ),
-            None,
-        )
-        outputs = {
-            "ApiUrl": self.local_url + "/",
-            "PublicApiUrl": self.local_url + "/",
-            "TableName": self.table_names.get("ViewsTable"),
-            "SaltsTableName": self.table_names.get("SaltsTable"),
-            "IngestFailureQueueUrl": failure_queue,
-        }
-        return {
-            "stack_name": LOCAL_PSEUDO_PARAMETERS["AWS::StackName"],
-            "account": LOCAL_ACCOUNT_ID,
-            "region": LOCAL_REGION,
-            "credentials": {"aws_access_key_id": LOCAL_ACCESS_KEY, "aws_secret_access_key": LOCAL_SECRET_KEY},
-            "endpoints": {
-                "dynamodb": server.endpoint if server else None,
-                "dynamodbstreams": server.endpoint if server else None,
-                "sqs": queues.get("endpoint"),
-            },
-            "outputs": {name: value for name, value in outputs.items() if value},
-            "tables": dict(self.table_names),
-            "streams": dict(self.stream_arns),
-            "queues": queues,
-            "functions": {function_id: function_id for function_id in self.functions.function_ids},
-            "environment": dict(self.function_environment),
-        }
 
     def dynamodb_failure(self) -> str | None:
         """Why the DynamoDB Local process this stack started is gone, or None while it runs (or is not ours)."""
@@ -450,30 +322,6 @@ class LocalStack:
         if process is None or (code := process.exit_code()) is None:
             return None
         return f"DynamoDB Local exited with code {code}. {process.error_output(500)}".strip()
-
-    def status(self) -> dict[str, Any]:
-        server = self.dynamodb
-        return {
-            "url": self.url,
-            "dynamodb": None if server is None else _describe(server),
-            "tables": list(self.table_names.values()),
-            "routes": [route.route_key for route in self.routes],
-            "functions": self.functions.function_ids,
-            "rank_every_seconds": self.options.rank_every,
-            "stream": None if self.pump is None else {**asdict(self.pump.stats), "pending": self.pump.pending},
-            "queues": None if self.queues is None else self.queues.describe(),
-            "last_run": self.last_run,
-            "demo": None if self.demo is None else self.demo.tally.as_dict(),
-            "startup_seconds": self.startup_seconds,
-        }
-
-
-def _describe(server: DynamoDBServer) -> dict[str, Any]:
-    return {"engine": server.engine, "endpoint": server.endpoint, "pid": server.pid, "description": server.description}
-
-
-def _rounded(started: float) -> float:
-    return round(time.perf_counter() - started, 3)
 
 
 def configure_logging() -> None:
@@ -490,9 +338,6 @@ def run_dev(options: DevOptions, out: TextIO | None = None) -> int:
     """Run the stack in the foreground until SIGINT or SIGTERM; returns the exit code."""
     configure_logging()
     out = out or sys.stdout
-    # What a function prints (Powertools flushes metrics with print) is its log in Lambda; here the log is
-    # stderr, and stdout carries only the URL line that scripts wait for.
-    saved_stdout, sys.stdout = sys.stdout, sys.stderr
     stopping = threading.Event()
 
     def stop_serving(signum: int, frame: FrameType | None) -> None:
@@ -523,7 +368,6 @@ def run_dev(options: DevOptions, out: TextIO | None = None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if stack is not None:
             stack.stop()
-        sys.stdout = saved_stdout
     return code
 
 

@@ -88,20 +88,9 @@ def lambda_image(image: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
 
 
 def lambda_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
-    """One DynamoDB JSON attribute value with bytes (``B``, ``BS``, nested in ``M``/``L``) as base64 text."""
-    converted: dict[str, Any] = {}
-    for type_name, inner in value.items():
-        if type_name == "B":
-            converted[type_name] = _base64(inner)
-        elif type_name == "BS":
-            converted[type_name] = [_base64(item) for item in inner]
-        elif type_name == "M":
-            converted[type_name] = lambda_image(inner)
-        elif type_name == "L":
-            converted[type_name] = [lambda_attribute(item) for item in inner]
-        else:
-            converted[type_name] = inner
-    return converted
+    """One DynamoDB JSON attribute value with bytes (``B``) as base64 text. The table's items hold strings, numbers
+    and binaries only (``mostread.keys``): no sets, lists or maps to descend into."""
+    return {type_name: _base64(inner) if type_name == "B" else inner for type_name, inner in value.items()}
 
 
 def _base64(raw: Any) -> str:

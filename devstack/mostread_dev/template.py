@@ -58,10 +58,9 @@ class TemplateError(ValueError):
 
 # --- YAML with CloudFormation short tags -------------------------------------------------------------
 
-# Short tag -> long form key. Everything but Ref and Condition is an Fn:: function.
+# The short tags template.yaml uses -> their long form (anything else is refused when the template is read).
 _SHORT_TAGS = {
     "Ref": "Ref",
-    "Condition": "Condition",
     "GetAtt": "Fn::GetAtt",
     "Sub": "Fn::Sub",
     "Select": "Fn::Select",
@@ -70,16 +69,6 @@ _SHORT_TAGS = {
     "If": "Fn::If",
     "Equals": "Fn::Equals",
     "Not": "Fn::Not",
-    "And": "Fn::And",
-    "Or": "Fn::Or",
-    "FindInMap": "Fn::FindInMap",
-    "Base64": "Fn::Base64",
-    "Cidr": "Fn::Cidr",
-    "GetAZs": "Fn::GetAZs",
-    "ImportValue": "Fn::ImportValue",
-    "Transform": "Fn::Transform",
-    "Length": "Fn::Length",
-    "ToJsonString": "Fn::ToJsonString",
 }
 
 
@@ -272,7 +261,7 @@ class Template:
 
     def condition(self, name: str, parameter_overrides: Mapping[str, str] | None = None) -> bool:
         """Whether the template's condition ``name`` holds with these parameters (overrides, local values, defaults)."""
-        return self._condition(name, parameter_overrides, f"condition {name}", ())
+        return self._condition(name, parameter_overrides, f"condition {name}")
 
     def tables(self, names: Mapping[str, str] | None = None) -> list[TableSpec]:
         """One TableSpec per AWS::DynamoDB::Table; TableName is ``names[logical_id]`` or the logical id."""
@@ -503,15 +492,15 @@ class Template:
         parameter_overrides: Mapping[str, str] | None,
         where: str,
     ) -> Any:
-        """``Fn::If`` (on the template's Conditions), ``Fn::Select``, ``Fn::Split`` and ``Fn::Join``: what the
-        template's function environments use. Anything else cannot be known without a deployed stack."""
+        """``Fn::If`` (on the template's Conditions), ``Fn::Select`` and ``Fn::Split``: what the template's function
+        environments use. Anything else cannot be known without a deployed stack."""
 
         def resolve(item: Any) -> Any:
             return self._resolve(item, table_names, parameter_overrides, where)
 
         if function == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
             condition, when_true, when_false = argument
-            holds = self._condition(str(condition), parameter_overrides, where, ())
+            holds = self._condition(str(condition), parameter_overrides, where)
             return resolve(when_true if holds else when_false)
         if function == "Fn::Select" and isinstance(argument, list) and len(argument) == 2:
             index, items = resolve(argument[0]), resolve(argument[1])
@@ -523,11 +512,6 @@ class Template:
             if not isinstance(delimiter, str) or not isinstance(text, str):
                 raise TemplateError(f"{where}: Fn::Split needs a delimiter and a string, got {argument!r}")
             return text.split(delimiter)
-        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-            delimiter, items = resolve(argument[0]), resolve(argument[1])
-            if not isinstance(delimiter, str) or not isinstance(items, list):
-                raise TemplateError(f"{where}: Fn::Join needs a delimiter and a list, got {argument!r}")
-            return delimiter.join(_scalar_text(item, where) for item in items)
         raise TemplateError(f"{where}: cannot resolve {{{function!r}: {argument!r}}} locally")
 
     def _parameter(self, name: str, parameter_overrides: Mapping[str, str] | None, where: str) -> str:
@@ -540,32 +524,22 @@ class Template:
             return _scalar_text(self.parameters[name]["Default"], f"default of {name}")
         raise TemplateError(f"{where}: parameter {name} has no Default and no override was given")
 
-    def _condition(
-        self, name: str, parameter_overrides: Mapping[str, str] | None, where: str, seen: tuple[str, ...]
-    ) -> bool:
+    def _condition(self, name: str, parameter_overrides: Mapping[str, str] | None, where: str) -> bool:
         if name not in self.conditions:
             raise TemplateError(f"{where}: no condition named {name!r} (have: {sorted(self.conditions)})")
-        if name in seen:
-            raise TemplateError(f"{where}: condition {name} depends on itself")
-        return self._truth(self.conditions[name], parameter_overrides, f"condition {name}", (*seen, name))
+        return self._truth(self.conditions[name], parameter_overrides, f"condition {name}")
 
-    def _truth(
-        self, expression: Any, parameter_overrides: Mapping[str, str] | None, where: str, seen: tuple[str, ...]
-    ) -> bool:
+    def _truth(self, expression: Any, parameter_overrides: Mapping[str, str] | None, where: str) -> bool:
+        """``Fn::Equals`` and ``Fn::Not``: what the template's Conditions use."""
         if isinstance(expression, dict) and len(expression) == 1:
             [(function, argument)] = expression.items()
-            if function == "Condition":
-                return self._condition(str(argument), parameter_overrides, where, seen)
             if function == "Fn::Equals" and isinstance(argument, list) and len(argument) == 2:
                 left, right = (
                     _scalar_text(self._resolve(side, {}, parameter_overrides, where), where) for side in argument
                 )
                 return left == right
             if function == "Fn::Not" and isinstance(argument, list) and len(argument) == 1:
-                return not self._truth(argument[0], parameter_overrides, where, seen)
-            if function in ("Fn::And", "Fn::Or") and isinstance(argument, list) and argument:
-                values = [self._truth(item, parameter_overrides, where, seen) for item in argument]
-                return all(values) if function == "Fn::And" else any(values)
+                return not self._truth(argument[0], parameter_overrides, where)
         raise TemplateError(f"{where}: cannot evaluate {expression!r}")
 
 
@@ -632,38 +606,29 @@ _TABLE_PROPERTIES = (
     "BillingMode",
     "KeySchema",
     "AttributeDefinitions",
-    "ProvisionedThroughput",
     "GlobalSecondaryIndexes",
-    "LocalSecondaryIndexes",
     "StreamSpecification",
     "TimeToLiveSpecification",
 )
 
 
 def _table_spec(logical_id: str, table_name: str, properties: Mapping[str, Any]) -> TableSpec:
-    billing_mode = properties.get("BillingMode", "PROVISIONED")
+    """The CreateTable request of an on-demand table (what template.yaml declares): keys, global secondary indexes
+    (keys and projection), the stream, TTL."""
+    if properties.get("BillingMode") != "PAY_PER_REQUEST":
+        raise TemplateError(f"table {logical_id}: only BillingMode PAY_PER_REQUEST runs locally")
     kwargs: dict[str, Any] = {
         "TableName": table_name,
         "KeySchema": [dict(key) for key in properties["KeySchema"]],
         "AttributeDefinitions": [dict(a) for a in properties["AttributeDefinitions"]],
-        "BillingMode": billing_mode,
+        "BillingMode": "PAY_PER_REQUEST",
     }
-    if billing_mode == "PROVISIONED":
-        kwargs["ProvisionedThroughput"] = _throughput(properties.get("ProvisionedThroughput"))
-    indexes = []
-    for index in properties.get("GlobalSecondaryIndexes") or []:
-        spec = {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-        if billing_mode == "PROVISIONED":
-            spec["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput"))
-        indexes.append(spec)
+    indexes = [
+        {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+        for index in properties.get("GlobalSecondaryIndexes") or []
+    ]
     if indexes:
         kwargs["GlobalSecondaryIndexes"] = indexes
-    local_indexes = [
-        {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-        for index in properties.get("LocalSecondaryIndexes") or []
-    ]
-    if local_indexes:
-        kwargs["LocalSecondaryIndexes"] = local_indexes
     stream = properties.get("StreamSpecification")
     if stream:
         kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
@@ -672,22 +637,13 @@ def _table_spec(logical_id: str, table_name: str, properties: Mapping[str, Any])
     return TableSpec(logical_id=logical_id, create_kwargs=kwargs, ttl_attribute=ttl_attribute)
 
 
-def _throughput(value: Any) -> dict[str, int]:
-    value = value or {}
-    return {
-        "ReadCapacityUnits": int(value.get("ReadCapacityUnits", 5)),
-        "WriteCapacityUnits": int(value.get("WriteCapacityUnits", 5)),
-    }
-
-
-# --- Lambda event filtering (the subset of the EventBridge pattern syntax the template uses) ----------
+# --- Lambda event filtering (what the template's FilterCriteria use) ------------------------------------------
 
 
 def matches_stream_filter(patterns: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
-    """True when ``record`` passes Lambda's FilterCriteria: it matches any pattern (every record
-    passes when there are none). Supported: nested objects, lists of exact values (strings, numbers,
-    booleans, null), and the operators ``prefix``, ``suffix``, ``anything-but``, ``exists``,
-    ``numeric`` and ``equals-ignore-case``. Anything else raises ValueError rather than guessing."""
+    """True when ``record`` passes Lambda's FilterCriteria: it matches any pattern (every record passes when there
+    are none). Supported, as template.yaml uses them: nested objects, lists of exact values (strings, numbers,
+    booleans, null) and ``{"prefix": ...}``. Any other operator raises ValueError rather than guessing."""
     if not patterns:
         return True
     return any(_match_object(pattern, record) for pattern in patterns)
@@ -697,28 +653,26 @@ def _match_object(pattern: Mapping[str, Any], value: Any) -> bool:
     if not isinstance(value, Mapping):
         return False
     for key, rule in pattern.items():
-        present = key in value
         if isinstance(rule, Mapping):
-            if not present or not _match_object(rule, value[key]):
+            if key not in value or not _match_object(rule, value[key]):
                 return False
         elif isinstance(rule, list):
-            if not _match_leaf(rule, present, value.get(key)):
+            if key not in value or not _match_leaf(rule, value[key]):
                 return False
         else:
             raise ValueError(f"filter pattern values must be objects or lists, got {key}: {rule!r}")
     return True
 
 
-def _match_leaf(rules: list[Any], present: bool, value: Any) -> bool:
+def _match_leaf(rules: list[Any], value: Any) -> bool:
     candidates = value if isinstance(value, list) else [value]
     for rule in rules:
-        if isinstance(rule, Mapping) and "exists" in rule:
-            if bool(rule["exists"]) == present:
-                return True
-        elif not present:
-            continue
-        elif isinstance(rule, Mapping):
-            if any(_match_operator(rule, candidate) for candidate in candidates):
+        if isinstance(rule, Mapping):
+            if set(rule) != {"prefix"}:
+                raise ValueError(f"unsupported filter operator {rule!r} (only prefix is)")
+            if any(
+                isinstance(candidate, str) and candidate.startswith(str(rule["prefix"])) for candidate in candidates
+            ):
                 return True
         elif any(_equal(rule, candidate) for candidate in candidates):
             return True
@@ -731,46 +685,3 @@ def _equal(rule: Any, candidate: Any) -> bool:
     if isinstance(rule, int | float) and isinstance(candidate, int | float):
         return float(rule) == float(candidate)
     return type(rule) is type(candidate) and bool(rule == candidate)
-
-
-def _match_operator(rule: Mapping[str, Any], candidate: Any) -> bool:
-    if len(rule) != 1:
-        raise ValueError(f"a filter operator object takes exactly one operator: {rule!r}")
-    [(operator, argument)] = rule.items()
-    if operator == "prefix":
-        return isinstance(candidate, str) and candidate.startswith(str(argument))
-    if operator == "suffix":
-        return isinstance(candidate, str) and candidate.endswith(str(argument))
-    if operator == "equals-ignore-case":
-        return isinstance(candidate, str) and candidate.casefold() == str(argument).casefold()
-    if operator == "anything-but":
-        if isinstance(argument, Mapping):
-            return not _match_operator(argument, candidate)
-        excluded = argument if isinstance(argument, list) else [argument]
-        return not any(_equal(item, candidate) for item in excluded)
-    if operator == "numeric":
-        return _match_numeric(argument, candidate)
-    raise ValueError(f"unsupported filter operator {operator!r}")
-
-
-_COMPARISONS = {
-    "=": lambda a, b: a == b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _match_numeric(argument: Any, candidate: Any) -> bool:
-    if isinstance(candidate, bool) or not isinstance(candidate, int | float):
-        return False
-    if not isinstance(argument, list) or len(argument) % 2:
-        raise ValueError(f"numeric takes [op, value, ...], got {argument!r}")
-    for index in range(0, len(argument), 2):
-        comparison = _COMPARISONS.get(argument[index])
-        if comparison is None:
-            raise ValueError(f"unsupported numeric comparison {argument[index]!r}")
-        if not comparison(float(candidate), float(argument[index + 1])):
-            return False
-    return True

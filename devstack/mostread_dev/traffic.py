@@ -1,36 +1,49 @@
-"""Synthetic readers: what many article pages send to ``POST /v1/views``, reproducible from a seed.
+"""Synthetic readers of a news site, reproducible from a seed: the one traffic generator of the project, behind
+``mostread traffic``, ``mostread dev --demo`` and the benchmarks.
 
-Article popularity follows a Zipf law (a few articles get most views, as on a news site). Most requests are
-readers with a visitor of their own (a distinct X-Forwarded-For and browser User-Agent) sending one view the
-way the tracker does; some are reloads (the same visitor and article again, a new event id), retries (the same
-event id again, from another address), batches of several views, clicks from the widget itself
-(``ref=mostread``), and crawlers (Googlebot, Naver's Yeti, ...) that the API must ignore.
+What a site's article pages send to ``POST /v1/views``:
 
-With a ``Storyline`` (``mostread dev --demo``) popularity changes while the traffic runs, so that the trending
-("HOT ISSUE") lists differ from the most-read ones and the lists keep moving: an evergreen article is read the most,
-steadily; a breaking story takes off, faster and faster, without ever catching up with it; every other article's
-share drifts up and down. The clock is injected, so the same seed and the same clock readings send the same
-requests.
+* articles by a Zipf law (a few get most views) over a popularity order that is a seeded shuffle, or, when the
+  articles' publication times are given, mostly newest first (recency: yesterday's story is read less);
+* a new visitor (a distinct X-Forwarded-For in 10.0.0.0/8 and a browser User-Agent) or a returning one;
+* reloads (the same visitor and article, a new event id), retries (the same event id from another address),
+  batches (an infinite scroll reporting several articles), clicks from the widget itself (``ref=mostread``),
+  crawlers (Googlebot, Naver's Yeti, ...: the API must ignore them) and junk ids (a mistyped or removed
+  article: counted, never listed);
+* ``text/plain`` as ``navigator.sendBeacon`` sends it, or ``application/json``.
 
-``SyntheticReaders`` only decides what to send (pure, unit tested); ``run_traffic`` sends it at a rate.
+``synthetic_catalog`` makes a catalog of any size with Korean titles and summaries; the demo uses the hand-written
+``demo_catalog.json``. With a ``Storyline`` (the demo) popularity changes over time on the injected clock, so the
+trending ("HOT ISSUE") lists differ from the most-read ones and the lists keep moving.
+
+``SyntheticReaders`` only decides what to send (pure, unit tested); ``run_traffic`` sends it over HTTP at a rate;
+``DemoTraffic`` is ``mostread dev --demo``; benchmarks take ``SyntheticReaders.timed`` requests at simulated times.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
+import logging
 import math
 import random
-import string
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from mostread_dev.api_client import ApiClient, ApiUnavailable
+from mostread_dev.catalog_file import CatalogEntry, read_catalog_file
+from mostread_dev.demo_site import CATALOG_FILE
+from mostread_dev.timefmt import KST, iso_kst
+
+log = logging.getLogger("mostread_dev.traffic")
 
 RequestKind = Literal["reader", "reload", "retry", "batch", "bot"]
 
@@ -61,7 +74,64 @@ BOT_USER_AGENTS = (
     "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
 )
 REFERRERS = ("naver", "daum", "google", "home", "section", "push")
-EVENT_ID_ALPHABET = string.ascii_letters + string.digits + "-_"
+SECTIONS = ("politics", "economy", "society", "world", "culture", "sports", "tech", "opinion")
+
+
+# --- a catalog of any size ----------------------------------------------------------------------------------
+
+# Real headlines differ from article to article, so they compress far less than one repeated template would: each
+# article's text is its own seeded draw of words (titles of about 35 characters, summaries of about 130).
+_WORDS = """
+정부 국회 대통령 여당 야당 예산안 처리 합의 지연 서울시 부산 대구 인천 광주 대전 울산
+세종 경기도 강원 제주 첫눈 한파 폭설 미세먼지 경보 주의보 발령 기온 영하 출근길 지하철
+버스 파업 협상 타결 노조 임금 반도체 수출 증가 감소 금리 인상 동결 한국은행 물가 상승률
+환율 코스피 코스닥 외국인 매수 매도 실적 발표 분기 영업이익 적자 흑자 전환 기업 투자
+확대 일자리 청년 고용 지표 개선 악화 부동산 아파트 전세 월세 거래 급감 규제 완화 교육부
+수능 성적 입시 대학 학생 교사 학부모 병원 의료 응급실 의사 환자 백신 독감 유행 확산 방역
+당국 경찰 검찰 수사 기소 재판 판결 항소 대법원 선고 사고 화재 교통 부상 사망 구조 소방
+축구 야구 농구 배구 대표팀 감독 선수 우승 결승 승리 패배 경기 시즌 영화 드라마 가수 공연
+전시 축제 관광객 방문 기록 역대 최대 최저 처음 전망 분석 우려 기대 논란 해명 사과 발언
+비판 지지율 조사 결과 공개 추진 검토 도입 시행 연기 취소 확정 인공지능 스타트업 플랫폼
+개인정보 유출 해킹 보안
+""".split()  # noqa: SIM905 - a paragraph reads better than 170 quoted words
+
+
+def korean_text(article_id: str, part: str, words: int) -> str:
+    """Words drawn for one article and part (title, summary): the same every time."""
+    rng = random.Random(f"{article_id}:{part}")  # noqa: S311 - reproducible text, not secrets
+    return " ".join(rng.choice(_WORDS) for _ in range(words))
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticArticle:
+    article_id: str
+    section: str
+    published_ts: float
+
+    def body(self) -> dict[str, Any]:
+        """The ``PUT /v1/articles/{id}`` body, as a CMS sends it."""
+        return {
+            "title": korean_text(self.article_id, "title", 11),
+            "url": f"https://news.example.kr/{self.section}/{self.article_id}",
+            "section": self.section,
+            "published_at": datetime.fromtimestamp(self.published_ts, UTC).isoformat(timespec="seconds"),
+            "thumbnail_url": f"https://img.example.kr/{self.article_id}/thumb.jpg",
+            "summary": korean_text(self.article_id, "summary", 34),
+        }
+
+
+def synthetic_catalog(
+    count: int, now: float, seed: int, *, days: float = 7.0, sections: Sequence[str] = SECTIONS
+) -> list[SyntheticArticle]:
+    """``count`` articles published at random over the ``days`` before ``now``, in ``sections`` by turn."""
+    rng = random.Random(seed)  # noqa: S311
+    return [
+        SyntheticArticle(f"a{seed % 100:02d}-{n:06d}", sections[n % len(sections)], now - rng.uniform(0, days * 86400))
+        for n in range(count)
+    ]
+
+
+# --- the readers --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,6 +147,8 @@ class TrafficMix:
     beacon: float = 0.7
     """Share sent as text/plain (navigator.sendBeacon); the rest as application/json (fetch)."""
     returning_visitor: float = 0.3
+    junk: float = 0.02
+    """Share of article ids that are not in the catalog (a mistyped link, a deleted article)."""
     zipf_exponent: float = 1.1
     max_batch: int = 5
 
@@ -119,6 +191,8 @@ class SyntheticRequest:
     visitor: Visitor
     document: dict[str, Any]
     content_type: str
+    sent_at: float = 0.0
+    """Set by ``SyntheticReaders.timed`` (simulated time); 0 otherwise."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -148,15 +222,22 @@ class SyntheticReaders:
         mix: TrafficMix | None = None,
         *,
         storyline: Storyline | None = None,
+        published: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``published`` (article id -> epoch seconds): popularity mostly follows recency instead of a shuffle."""
         if not article_ids:
             raise ValueError("synthetic readers need at least one article id")
         self.mix = mix or TrafficMix()
         self._random = random.Random(seed)  # noqa: S311 - reproducible traffic, not secrets
-        # Popularity order is a seeded shuffle, so the most-read article is not simply the first in the file.
         self.by_popularity = list(dict.fromkeys(article_ids))
-        self._random.shuffle(self.by_popularity)
+        if published is None:
+            # a seeded shuffle, so the most-read article is not simply the first in the file
+            self._random.shuffle(self.by_popularity)
+        else:
+            newest = max(published[article_id] for article_id in self.by_popularity)
+            age = {a: (newest - published[a] + 3600) * self._random.lognormvariate(0, 0.7) for a in self.by_popularity}
+            self.by_popularity.sort(key=age.__getitem__)
         self.storyline = storyline
         self._clock = clock
         self._phases: list[float] = []
@@ -173,6 +254,7 @@ class SyntheticReaders:
         self._cumulative = list(itertools.accumulate(self.weights_at(0.0).values()))
         self._recent_visitors: deque[Visitor] = deque(maxlen=500)
         self._recent_views: deque[tuple[Visitor, dict[str, Any]]] = deque(maxlen=200)
+        self._sent_at = 0.0
 
     def __iter__(self) -> Iterator[SyntheticRequest]:
         while True:
@@ -180,6 +262,32 @@ class SyntheticReaders:
 
     def take(self, count: int) -> list[SyntheticRequest]:
         return [self.next_request() for _ in range(count)]
+
+    def timed(self, start: float, seconds: float, views_per_second: float) -> list[SyntheticRequest]:
+        """The requests of ``seconds`` from ``start`` (simulated time) carrying ``views_per_second`` views (crawlers'
+        included), each stamped with the moment it is sent: views evenly spread, a batch's at its first view's."""
+        requests: list[SyntheticRequest] = []
+        wanted = round(views_per_second * seconds)
+        sent = 0
+        while sent < wanted:
+            self._sent_at = start + (sent + 0.5) / views_per_second
+            request = self.next_request()
+            requests.append(request)
+            sent += len(request.document["views"]) if request.kind == "batch" else 1
+        self._sent_at = 0.0
+        return requests
+
+    def slot_counts(self, views: int, buckets: int = 6) -> dict[str, list[int]]:
+        """What a sealed slot's summary holds after ``views`` counted views of these readers: article id -> views per
+        5-minute bucket, drawn from their popularity (junk ids at the mix's share). For history, which would take
+        too long to send view by view."""
+        counts: dict[str, list[int]] = {}
+        drawn = self._random.choices(self.by_popularity, cum_weights=self._cumulative, k=views)
+        for position, article_id in enumerate(drawn):
+            if self._random.random() < self.mix.junk:
+                article_id = f"{article_id}-{self._random.getrandbits(24):06x}"
+            counts.setdefault(article_id, [0] * buckets)[position % buckets] += 1
+        return counts
 
     def weights_at(self, elapsed: float) -> dict[str, float]:
         """Each article's relative rate ``elapsed`` seconds in, in popularity order (fixed without a storyline)."""
@@ -219,17 +327,17 @@ class SyntheticReaders:
         visitor = self._visitor()
         view = self._view(self._article())
         self._recent_views.append((visitor, view))
-        return SyntheticRequest("reader", visitor, view, self._content_type())
+        return SyntheticRequest("reader", visitor, view, self._content_type(), self._sent_at)
 
     def _reload(self) -> SyntheticRequest:
         visitor, earlier = self._random.choice(self._recent_views)
         view = {**earlier, "event_id": self._event_id()}  # a new page view of the same article
-        return SyntheticRequest("reload", visitor, view, self._content_type())
+        return SyntheticRequest("reload", visitor, view, self._content_type(), self._sent_at)
 
     def _retry(self) -> SyntheticRequest:
         _, earlier = self._random.choice(self._recent_views)
         # the same beacon again, arriving from another address (a mobile network switching towers)
-        return SyntheticRequest("retry", self._new_visitor(), dict(earlier), self._content_type())
+        return SyntheticRequest("retry", self._new_visitor(), dict(earlier), self._content_type(), self._sent_at)
 
     def _batch(self) -> SyntheticRequest:
         visitor = self._visitor()
@@ -238,11 +346,11 @@ class SyntheticReaders:
         while len(articles) < wanted:  # distinct articles: one page view each, as an infinite scroll sends them
             articles[self._article()] = None
         views = [self._view(article_id) for article_id in articles]
-        return SyntheticRequest("batch", visitor, {"views": views}, "application/json")
+        return SyntheticRequest("batch", visitor, {"views": views}, "application/json", self._sent_at)
 
     def _bot(self) -> SyntheticRequest:
         visitor = Visitor(self._ip(), self._random.choice(BOT_USER_AGENTS))
-        return SyntheticRequest("bot", visitor, {"article_id": self._article()}, "application/json")
+        return SyntheticRequest("bot", visitor, {"article_id": self._article()}, "application/json", self._sent_at)
 
     # -- parts ---------------------------------------------------------------------------------------------
 
@@ -252,7 +360,11 @@ class SyntheticReaders:
             if second != self._weights_second:
                 self._weights_second = second
                 self._cumulative = list(itertools.accumulate(self.weights_at(second).values()))
-        return self._random.choices(self.by_popularity, cum_weights=self._cumulative)[0]
+        article_id = self._random.choices(self.by_popularity, cum_weights=self._cumulative)[0]
+        if self._random.random() < self.mix.junk:
+            # a mistyped or stale link: another id every time, as the long tail of junk a site receives
+            return f"{article_id}-{self._random.getrandbits(24):06x}"
+        return article_id
 
     def _view(self, article_id: str) -> dict[str, Any]:
         view: dict[str, Any] = {"article_id": article_id, "event_id": self._event_id()}
@@ -275,12 +387,12 @@ class SyntheticReaders:
 
     def _ip(self) -> str:
         # 10.0.0.0/8: plenty of distinct addresses, none of them anybody's real one
-        rand = self._random
-        return f"10.{rand.randrange(256)}.{rand.randrange(256)}.{rand.randrange(1, 255)}"
+        bits = self._random.getrandbits(24)
+        return f"10.{bits >> 16}.{(bits >> 8) & 255}.{(bits & 255) % 254 + 1}"
 
     def _event_id(self) -> str:
-        # like the tracker: 22 characters of [A-Za-z0-9_-]
-        return "".join(self._random.choices(EVENT_ID_ALPHABET, k=22))
+        # like the tracker: 22 characters of [A-Za-z0-9_-] (128 random bits, base64url)
+        return base64.urlsafe_b64encode(self._random.getrandbits(128).to_bytes(16, "big")).decode()[:22]
 
     def _content_type(self) -> str:
         return "text/plain;charset=UTF-8" if self._random.random() < self.mix.beacon else "application/json"
@@ -388,3 +500,94 @@ def _wait_for_worker(free_workers: threading.BoundedSemaphore, deadline: float, 
         if time.monotonic() > deadline:
             return False
     return False
+
+
+# --- mostread dev --demo -------------------------------------------------------------------------------------
+
+# The demo catalog's dates are moved so that its newest article was published a few minutes ago (the spacing
+# kept), and its URLs point to the local article pages, so the demo looks fresh whenever it runs. Its readers follow
+# a storyline: the newest story, a threatened bus strike, takes off and climbs to the top of "HOT ISSUE" within
+# minutes, while a cold-weather story read steadily since the day before keeps the most views and leads "많이 본
+# 뉴스"; the other articles' shares drift, so most ranking runs move a few places (▲ / ▼ / NEW).
+BURST_REQUESTS = 200
+BURST_RATE = 100.0
+STEADY_RATE = 3.0
+NEWEST_ARTICLE_AGE = timedelta(minutes=7)
+BREAKING_ARTICLE = "news-1014"  # 광주 시내버스 … 파업: the newest story, taking off
+EVERGREEN_ARTICLE = "news-1013"  # 첫 한파특보 …: a day old, read the most, steadily
+STORYLINE = Storyline(evergreen=EVERGREEN_ARTICLE, breaking=BREAKING_ARTICLE)
+
+
+def demo_catalog(base_url: str, now: datetime, path: Path = CATALOG_FILE) -> list[CatalogEntry]:
+    """The demo catalog with its dates moved up to ``now`` and its URLs on the local site."""
+    entries = read_catalog_file(path)
+    published = [datetime.fromisoformat(entry.body["published_at"]) for entry in entries]
+    shift = (now - NEWEST_ARTICLE_AGE) - max(published)
+    shift -= timedelta(seconds=shift.total_seconds() % 60)  # whole minutes, as editors write them
+    return [
+        replace(
+            entry,
+            body={
+                **entry.body,
+                "published_at": iso_kst(moment + shift),
+                "url": f"{base_url}/articles/{entry.article_id}",
+            },
+        )
+        for entry, moment in zip(entries, published, strict=True)
+    ]
+
+
+def demo_readers(
+    entries: list[CatalogEntry],
+    seed: int,
+    storyline: Storyline | None = STORYLINE,
+    clock: Callable[[], float] = time.monotonic,
+) -> SyntheticReaders:
+    """The demo's readers; the storyline is dropped if its articles are not in the catalog (a replaced catalog)."""
+    article_ids = [entry.article_id for entry in entries]
+    if storyline is not None and not {storyline.evergreen, storyline.breaking} <= set(article_ids):
+        log.warning("demo: the catalog lacks the storyline's articles; popularity stays fixed")
+        storyline = None
+    return SyntheticReaders(article_ids, seed=seed, storyline=storyline, clock=clock)
+
+
+class DemoTraffic:
+    """The demo catalog loaded through the API, a burst of readers and a first ranking run, then readers for ever."""
+
+    def __init__(self, base_url: str, run_ranking: Callable[[], object], *, seed: int | None = None) -> None:
+        self._base_url = base_url
+        self._run_ranking = run_ranking
+        # A new seed each start: on a shared DynamoDB the previous run's event ids would all be duplicates.
+        self._seed = new_seed() if seed is None else seed
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.tally = TrafficTally()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="demo", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            client = ApiClient(self._base_url)
+            entries = demo_catalog(self._base_url, datetime.now(KST))
+            refused = [e.article_id for e in entries if client.put_article(e.article_id, e.body).status != 200]
+            if refused:
+                log.warning("demo: the API refused %d catalog entries: %s", len(refused), ", ".join(refused))
+            readers = demo_readers(entries, self._seed)
+            burst = BURST_REQUESTS / BURST_RATE
+            run_traffic(client, readers, rate=BURST_RATE, duration=burst, stop=self._stopping, tally=self.tally)
+            if self._stopping.is_set():
+                return
+            self._run_ranking()  # so the lists are not empty until the first scheduled run
+            log.info("demo: %d articles, first readers %s (seed %d)", len(entries), self.tally.as_dict(), self._seed)
+            while not self._stopping.is_set():
+                run_traffic(client, readers, rate=STEADY_RATE, duration=60, stop=self._stopping, tally=self.tally)
+        except Exception:
+            if not self._stopping.is_set():
+                log.exception("demo traffic stopped")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread import http
 from mostread.assets import HASHED_MAX_AGE, find_asset
 from mostread.errors import ClientError, NotFound
@@ -15,7 +14,7 @@ FALLBACK_ROUTE = "$default"  # API Gateway's route for every request no other ro
 OPENAPI_MAX_AGE = 300
 
 
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("routeKey") == FALLBACK_ROUTE:
         return _no_route(event)
     if event.get("routeKey") == OPENAPI_ROUTE:

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from mostread import http
-from mostread.observability import logger, metrics
-from mostread.resolver import NO_STORE, contract_resolver, path_article_id
+from mostread import http, parsing
+from mostread.observability import API_GATEWAY_HTTP, logger, metrics
+from mostread.resolver import NO_STORE, Request, Response, Router, no_content
 from mostread.services import catalog
 
-app = contract_resolver()
+router = Router()
 
 
-@app.put("/v1/articles/<article_id>")
-def put_article(article_id: str) -> Response[str]:
-    stored = catalog.put_article(path_article_id(app, article_id), http.request_body(app.current_event.raw_event))
+@router.put("/v1/articles/{article_id}")
+def put_article(request: Request) -> Response:
+    stored = catalog.put_article(request.article_id(), parsing.article(request.body))
     logger.info("article stored", extra={"article_id": stored.article_id})
-    return Response(200, http.JSON_TYPE, http.dumps(stored.model_dump()), NO_STORE)
+    return http.json_response(200, stored.model_dump(), NO_STORE)
 
 
-@app.delete("/v1/articles/<article_id>")
-def delete_article(article_id: str) -> Response[str]:
-    catalog.delete_article(path_article_id(app, article_id))
-    return Response(204, None, "", NO_STORE)
+@router.delete("/v1/articles/{article_id}")
+def delete_article(request: Request) -> Response:
+    catalog.delete_article(request.article_id())
+    return no_content()
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+@logger.inject_lambda_context(correlation_id_path=API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event)

@@ -4,54 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from mostread import http
+from mostread import http, parsing
 from mostread.clock import system_clock
-from mostread.observability import logger, metrics
-from mostread.resolver import NO_STORE, contract_resolver, path_article_id
+from mostread.observability import API_GATEWAY_HTTP, logger, metrics
+from mostread.resolver import NO_STORE, Request, Response, Router, no_content
 from mostread.services import editorial
 
-app = contract_resolver()
+router = Router()
 
 
-@app.get("/v1/editorial")
-def listing() -> Response[str]:
-    return Response(200, http.JSON_TYPE, http.dumps(editorial.listing(system_clock())), NO_STORE)
+@router.get("/v1/editorial")
+def listing(request: Request) -> Response:
+    return http.json_response(200, editorial.listing(system_clock()), NO_STORE)
 
 
-@app.put("/v1/editorial/exclusions/<article_id>")
-def put_exclusion(article_id: str) -> Response[str]:
-    stored = editorial.put_exclusion(path_article_id(app, article_id), http.request_body(app.current_event.raw_event))
+@router.put("/v1/editorial/exclusions/{article_id}")
+def put_exclusion(request: Request) -> Response:
+    stored = editorial.put_exclusion(request.article_id(), parsing.exclusion(request.body))
     logger.info("exclusion stored", extra={"article_id": stored.article_id, "until": stored.until})
-    return Response(200, http.JSON_TYPE, http.dumps(editorial.entry_document(stored)), NO_STORE)
+    return http.json_response(200, editorial.entry_document(stored), NO_STORE)
 
 
-@app.delete("/v1/editorial/exclusions/<article_id>")
-def delete_exclusion(article_id: str) -> Response[str]:
-    checked = path_article_id(app, article_id)
+@router.delete("/v1/editorial/exclusions/{article_id}")
+def delete_exclusion(request: Request) -> Response:
+    checked = request.article_id()
     editorial.delete_exclusion(checked)
     logger.info("exclusion deleted", extra={"article_id": checked})
-    return Response(204, None, "", NO_STORE)
+    return no_content()
 
 
-@app.put("/v1/editorial/pins/<article_id>")
-def put_pin(article_id: str) -> Response[str]:
-    stored = editorial.put_pin(path_article_id(app, article_id), http.request_body(app.current_event.raw_event))
+@router.put("/v1/editorial/pins/{article_id}")
+def put_pin(request: Request) -> Response:
+    stored = editorial.put_pin(request.article_id(), parsing.pin(request.body))
     logger.info("pin stored", extra={"article_id": stored.article_id, "position": stored.position})
-    return Response(200, http.JSON_TYPE, http.dumps(editorial.entry_document(stored)), NO_STORE)
+    return http.json_response(200, editorial.entry_document(stored), NO_STORE)
 
 
-@app.delete("/v1/editorial/pins/<article_id>")
-def delete_pin(article_id: str) -> Response[str]:
-    checked = path_article_id(app, article_id)
+@router.delete("/v1/editorial/pins/{article_id}")
+def delete_pin(request: Request) -> Response:
+    checked = request.article_id()
     editorial.delete_pin(checked)
     logger.info("pin deleted", extra={"article_id": checked})
-    return Response(204, None, "", NO_STORE)
+    return no_content()
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+@logger.inject_lambda_context(correlation_id_path=API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread.clock import system_clock
 from mostread.dal.client import default_db
 from mostread.observability import MetricUnit, logger, metrics
@@ -13,7 +12,7 @@ from mostread.services.ingest import ingest_records
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = ingest_records(default_db(), event.get("Records", []), system_clock)
     metrics.add_metric(name="ViewsLogged", unit=MetricUnit.Count, value=result.logged)
     if result.rejected:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.dal import salts
@@ -16,7 +15,7 @@ from mostread.services.ranking import RunOptions, run_ranking
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     options = RunOptions(remaining_seconds=context.get_remaining_time_in_millis() / 1000, owner=context.aws_request_id)
     now = system_clock()
     report = run_ranking(default_db(), settings(), now, options)

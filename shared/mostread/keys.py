@@ -76,17 +76,15 @@ def written_ms_of(chunk_sort_key: str) -> int:
     return int(chunk_sort_key.split("#", 1)[0])
 
 
-def orphan_rows_key(slot: Slot) -> str:
-    return ORPHAN_ROWS + slot_name(slot)
+def orphan_rows_key(slot: Slot, partition: int) -> str:
+    """A partition key per id partition: a minute of a junk flood spreads its writes over ORPHAN_PARTITIONS keys
+    instead of putting them all on one (DynamoDB takes at most 1,000 write units a second per key)."""
+    return f"{ORPHAN_ROWS}{slot_name(slot)}#{partition:02d}"
 
 
-def orphan_rows_sort_key(partition: int, source_chunk: str) -> str:
+def orphan_rows_sort_key(source_chunk: str) -> str:
     """One item per (log chunk, partition): reading a log chunk again writes the same items again."""
-    return f"{partition:02d}#{source_chunk}"
-
-
-def orphan_rows_prefix(partition: int) -> str:
-    return f"{partition:02d}#"
+    return source_chunk
 
 
 def summary_key(slot: Slot) -> str:

@@ -1,35 +1,30 @@
-"""Request and response models of the public API (pydantic); the contract's field rules live here."""
+"""Request and stored models of the public API, and the contract's field rules.
+
+Plain dataclasses, checked by hand: this module is on every request path, and pydantic would add about two fifths
+of boto3's import to every cold start (BENCHMARKS.md, section 1). The same rules, as pydantic models, are
+``mostread.schemas``: the OpenAPI document is generated from them, and they answer for whatever these checks do not
+accept. ``validate`` takes the quick check first; anything it does not accept is validated by the schema, whose
+error, naming the offending field, is the answer (and should the schema accept it after all, its value is used).
+So the checks here only ever decide what is valid, never what an error says; tests/unit/test_model_parity.py
+holds them to the schemas.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Any, Literal, Self, TypeGuard, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    GetJsonSchemaHandler,
-    StringConstraints,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
-
-from mostread.errors import ClientError, field_path
 from mostread.timebuckets import WindowName
 
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 SECTION_PATTERN = r"^[a-z0-9_-]+$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+WHOLE_NUMBER_PATTERN = r"[1-9][0-9]{0,2}"
 MAX_BATCH = 25
 MAX_BODY_BYTES = 16 * 1024
 
@@ -69,21 +64,22 @@ TIMESTAMP_PATTERN = (
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 
+Kind = Literal["most_read", "trending"]
+KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
+MAX_POSITION = 50
+# (min, max) length of each kind of string field
+ARTICLE_ID_LENGTH = (1, 128)
+EVENT_ID_LENGTH = (8, 64)
+REF_LENGTH = (0, 32)
+SECTION_LENGTH = (1, 64)
+TITLE_LENGTH = (1, 300)
+SUMMARY_LENGTH = (0, 500)
+URL_LENGTH = (1, 2048)
+TIMESTAMP_LENGTH = (0, 64)
+REASON_LENGTH = (0, 500)
 
-@dataclass(frozen=True)
-class Documented:
-    """Adds keywords to a type's JSON schema (the OpenAPI document) without touching its validation: for the rules
-    an AfterValidator enforces, which pydantic cannot describe."""
 
-    pattern: str
-    format: str | None = None
-
-    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        schema["pattern"] = self.pattern
-        if self.format:
-            schema["format"] = self.format
-        return schema
+# --- the rules pydantic cannot state as constraints: the schemas run them as validators, the checks below too -----
 
 
 def _no_dot_dot(value: str) -> str:
@@ -127,94 +123,7 @@ def _iso_with_offset(value: str) -> str:
     return value
 
 
-ArticleId = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=1, max_length=128, pattern=ARTICLE_ID_PATTERN),
-    AfterValidator(_no_dot_dot),
-    Documented(ARTICLE_ID_SCHEMA_PATTERN),
-]
-EventId = Annotated[str, StringConstraints(strict=True, min_length=8, max_length=64, pattern=EVENT_ID_PATTERN)]
-Ref = Annotated[
-    str, StringConstraints(strict=True, max_length=32), AfterValidator(_plain_text), Documented(PLAIN_TEXT_PATTERN)
-]
-Section = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=SECTION_PATTERN)]
-HttpUrl = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=1, max_length=2048),
-    AfterValidator(_http_url),
-    Documented(HTTP_URL_PATTERN),
-]
-Timestamp = Annotated[
-    str,
-    StringConstraints(strict=True, max_length=64),
-    AfterValidator(_iso_with_offset),
-    Documented(TIMESTAMP_PATTERN, format="date-time"),
-]
-
-
-class ViewIn(BaseModel):
-    """One page view as the article page reports it. Unknown fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    article_id: ArticleId
-    event_id: EventId | None = None
-    ref: Ref | None = None
-
-
-class ViewBatchIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    views: Annotated[list[ViewIn], Field(min_length=1, max_length=MAX_BATCH)]
-
-
-class ViewsAccepted(BaseModel):
-    accepted: int = 0
-    duplicate: int = 0
-    ignored: int = 0
-
-
-class ArticleIn(BaseModel):
-    """The catalog entry a CMS stores for an article."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    title: Annotated[
-        str,
-        StringConstraints(strict=True, min_length=1, max_length=300),
-        AfterValidator(_plain_text),
-        Documented(PLAIN_TEXT_PATTERN),
-    ]
-    url: HttpUrl
-    section: Section
-    published_at: Timestamp
-    thumbnail_url: HttpUrl | None = None
-    summary: (
-        Annotated[
-            str,
-            StringConstraints(strict=True, max_length=500),
-            AfterValidator(_plain_text),
-            Documented(PLAIN_TEXT_PATTERN),
-        ]
-        | None
-    ) = None
-
-
-class Article(ArticleIn):
-    article_id: str
-
-    @property
-    def published_ts(self) -> float:
-        return datetime.fromisoformat(self.published_at).timestamp()
-
-
-Kind = Literal["most_read", "trending"]
-KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
-MAX_POSITION = 50
-
-
-def _window_of_kind(window: str, info: ValidationInfo) -> str:
-    kind = info.data.get("kind")
+def _window_of(kind: object, window: str) -> str:
     if kind in KIND_WINDOWS and window not in KIND_WINDOWS[kind]:
         raise ValueError(f"{kind} lists have the windows {', '.join(KIND_WINDOWS[kind])}")
     return window
@@ -222,97 +131,324 @@ def _window_of_kind(window: str, info: ValidationInfo) -> str:
 
 def _plain_whole_number(value: object) -> object:
     # query strings arrive as text; "1_0", " 10", "+5", "10.0" or "010" are not what a widget sends
-    if isinstance(value, str) and not re.fullmatch(r"[1-9][0-9]{0,2}", value):
+    if isinstance(value, str) and not _regex(WHOLE_NUMBER_PATTERN).fullmatch(value):
         raise ValueError("must be a whole number written with digits, from 1 to 50")
     return value
 
 
-class RankingQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# --- the quick checks: True only for what the schema accepts as it is ----------------------------------------
 
-    # kind comes first: the window is checked against it
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)  # on first use, not at import
+
+
+def _text(value: object, length: tuple[int, int]) -> TypeGuard[str]:
+    # exactly str: the schemas' strings are strict
+    return type(value) is str and length[0] <= len(value) <= length[1]
+
+
+def _matches(value: object, length: tuple[int, int], pattern: str) -> TypeGuard[str]:
+    return _text(value, length) and _regex(pattern).fullmatch(value) is not None
+
+
+def _passes(value: object, length: tuple[int, int], rule: Any) -> TypeGuard[str]:
+    if not _text(value, length):
+        return False
+    try:
+        rule(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _article_id_ok(value: object) -> TypeGuard[str]:
+    return _matches(value, ARTICLE_ID_LENGTH, ARTICLE_ID_PATTERN) and ".." not in value
+
+
+def _section_ok(value: object) -> TypeGuard[str]:
+    return _matches(value, SECTION_LENGTH, SECTION_PATTERN)
+
+
+def _timestamp_ok(value: object) -> TypeGuard[str]:
+    return _passes(value, TIMESTAMP_LENGTH, _iso_with_offset)
+
+
+def _url_ok(value: object) -> TypeGuard[str]:
+    return _passes(value, URL_LENGTH, _http_url)
+
+
+def _position_ok(value: object) -> TypeGuard[int]:
+    return type(value) is int and 1 <= value <= MAX_POSITION  # strict: no bool, no float
+
+
+# --- the models ----------------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound="Model")
+_MODELS: dict[str, type[Model]] = {}
+_NAMES: dict[type[Model], tuple[str, ...]] = {}  # each model's fields, in order
+
+
+class Model:
+    """What every model offers: ``model_dump`` and ``model_validate``, as pydantic names them."""
+
+    __slots__ = ()
+
+    def __init_subclass__(cls) -> None:
+        _MODELS[cls.__name__] = cls
+
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        """``data`` as this model when the quick check accepts it; None means "ask the schema"."""
+        return None
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        return validate(cls, data)
+
+    def model_dump(self, *, exclude: set[str] | None = None) -> dict[str, Any]:
+        names = _NAMES.get(type(self)) or _field_names(type(self))
+        return {name: _dumped(getattr(self, name)) for name in names if not exclude or name not in exclude}
+
+
+def _field_names(model: type[Model]) -> tuple[str, ...]:
+    names = _NAMES[model] = tuple(field.name for field in fields(model))  # type: ignore[arg-type]
+    return names
+
+
+def _dumped(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dumped(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ViewIn(Model):
+    """One page view as the article page reports it. Unknown fields are ignored."""
+
+    article_id: str
+    event_id: str | None = None
+    ref: str | None = None
+
+    @classmethod
+    def checked(cls, data: Any) -> ViewIn | None:
+        if type(data) is not dict:
+            return None
+        article_id, event_id, ref = data.get("article_id"), data.get("event_id"), data.get("ref")
+        if (
+            _article_id_ok(article_id)
+            and (event_id is None or _matches(event_id, EVENT_ID_LENGTH, EVENT_ID_PATTERN))
+            and (ref is None or _passes(ref, REF_LENGTH, _plain_text))
+        ):
+            return cls(article_id=article_id, event_id=event_id, ref=ref)
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ViewBatchIn(Model):
+    views: list[ViewIn]
+
+    @classmethod
+    def checked(cls, data: Any) -> ViewBatchIn | None:
+        views = data.get("views") if type(data) is dict else None
+        if type(views) is not list or not 1 <= len(views) <= MAX_BATCH:
+            return None
+        checked = []
+        for view in views:
+            one = ViewIn.checked(view)
+            if one is None:
+                return None
+            checked.append(one)
+        return cls(views=checked)
+
+
+@dataclass(slots=True, kw_only=True)
+class ViewsAccepted(Model):
+    accepted: int = 0
+    duplicate: int = 0
+    ignored: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleIn(Model):
+    """The catalog entry a CMS stores for an article."""
+
+    title: str
+    url: str
+    section: str
+    published_at: str
+    thumbnail_url: str | None = None
+    summary: str | None = None
+
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        title, url, section, published_at = (data.get(name) for name in ("title", "url", "section", "published_at"))
+        thumbnail_url, summary = data.get("thumbnail_url"), data.get("summary")
+        if (
+            _passes(title, TITLE_LENGTH, _plain_text)
+            and _url_ok(url)
+            and _section_ok(section)
+            and _timestamp_ok(published_at)
+            and (thumbnail_url is None or _url_ok(thumbnail_url))
+            and (summary is None or _passes(summary, SUMMARY_LENGTH, _plain_text))
+        ):
+            return cls(
+                title=title,
+                url=url,
+                section=section,
+                published_at=published_at,
+                thumbnail_url=thumbnail_url,
+                summary=summary,
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article(ArticleIn):
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
+
+    @property
+    def published_ts(self) -> float:
+        return datetime.fromisoformat(self.published_at).timestamp()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticlePath(Model):
+    """The article id a path names."""
+
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> ArticlePath | None:
+        if type(data) is dict and data.keys() == {"article_id"} and _article_id_ok(data["article_id"]):
+            return cls(article_id=data["article_id"])
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RankingQuery(Model):
     kind: Kind = "most_read"
     window: WindowName = "24h"
-    section: Section | None = None
-    limit: Annotated[int, BeforeValidator(_plain_whole_number), Field(ge=1, le=50)] = 10
+    section: str | None = None
+    limit: int = 10
 
-    _window_fits_kind = field_validator("window")(_window_of_kind)
+    @classmethod
+    def checked(cls, data: Any) -> RankingQuery | None:
+        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit"}:
+            return None
+        kind, window = data.get("kind", "most_read"), data.get("window", "24h")
+        section, limit = data.get("section"), data.get("limit", 10)
+        if type(limit) is str and _regex(WHOLE_NUMBER_PATTERN).fullmatch(limit):
+            limit = int(limit)
+        if (
+            type(kind) is str
+            and kind in KIND_WINDOWS
+            and type(window) is str
+            and window in KIND_WINDOWS[kind]
+            and (section is None or _section_ok(section))
+            and type(limit) is int
+            and 1 <= limit <= 50
+        ):
+            return cls(kind=kind, window=window, section=section, limit=limit)
+        return None
 
 
-class ExclusionIn(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExclusionIn(Model):
     """An editor's exclusion: the article leaves every list until ``until`` (forever if null)."""
 
-    model_config = ConfigDict(extra="ignore")
+    until: str | None = None
+    reason: str | None = None
 
-    until: Timestamp | None = None
-    reason: (
-        Annotated[
-            str,
-            StringConstraints(strict=True, max_length=500),
-            AfterValidator(_plain_text),
-            Documented(PLAIN_TEXT_PATTERN),
-        ]
-        | None
-    ) = None
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        until, reason = data.get("until"), data.get("reason")
+        if (until is None or _timestamp_ok(until)) and (reason is None or _passes(reason, REASON_LENGTH, _plain_text)):
+            return cls(until=until, reason=reason)
+        return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Exclusion(ExclusionIn):
     article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
 
     @property
     def until_ts(self) -> float | None:
         return None if self.until is None else datetime.fromisoformat(self.until).timestamp()
 
 
-# _window_of_kind in the JSON schema: one alternative per kind, with that kind's windows (trending has no 7d). Each
-# alternative only narrows kind and window (additionalProperties stated, for validators that default it to false).
-WINDOW_FITS_KIND_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"properties": {"kind": {"const": kind}, "window": {"enum": list(windows)}}, "additionalProperties": True}
-        for kind, windows in KIND_WINDOWS.items()
-    ]
-}
-
-
-class PinIn(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinIn(Model):
     """An editor's pin: the article stands at ``position`` in one list until ``until``."""
-
-    model_config = ConfigDict(extra="ignore", json_schema_extra=WINDOW_FITS_KIND_SCHEMA)
 
     kind: Kind
     window: WindowName
-    section: Section | None = None
-    position: Annotated[
-        int,
-        Field(
-            strict=True,
-            ge=1,
-            le=MAX_POSITION,
-            description="A JSON integer written without a fraction or exponent: 3, not 3.0 or 3e0.",
-        ),
-    ]
-    until: Timestamp
+    section: str | None = None
+    position: int
+    until: str
 
-    _window_fits_kind = field_validator("window")(_window_of_kind)
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        kind, window, section = data.get("kind"), data.get("window"), data.get("section")
+        position, until = data.get("position"), data.get("until")
+        if (
+            type(kind) is str
+            and kind in KIND_WINDOWS
+            and type(window) is str
+            and window in KIND_WINDOWS[kind]
+            and (section is None or _section_ok(section))
+            and _position_ok(position)
+            and _timestamp_ok(until)
+        ):
+            return cls(kind=kind, window=window, section=section, position=position, until=until)
+        return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Pin(PinIn):
     article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
 
     @property
     def until_ts(self) -> float:
         return datetime.fromisoformat(self.until).timestamp()
 
 
-def validate(model: type[BaseModel], data: Any, *, prefix: str = "") -> Any:
-    """Validate ``data`` or raise the contract's 400 naming the first offending field."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = field_path(tuple(first["loc"])) or None
-        if prefix:
-            field = f"{prefix}.{field}" if field else prefix
-        message = first["msg"].removeprefix("Value error, ")
-        code = "missing_field" if first["type"] == "missing" else "invalid_field"
-        raise ClientError(code, f"{field or 'body'}: {message}", field) from None
+def validate(model: type[M], data: Any) -> M:
+    """``data`` as ``model``, or the contract's 400 naming the first offending field."""
+    checked = model.checked(data)
+    if checked is not None:
+        return checked
+    from mostread import schemas  # pydantic: only for what the quick check did not accept
+
+    return _from_schema(model, schemas.validate(getattr(schemas, model.__name__), data))
+
+
+def _from_schema(model: type[M], validated: Any) -> M:
+    values = {}
+    for name in _NAMES.get(model) or _field_names(model):
+        value = getattr(validated, name)
+        if isinstance(value, list):
+            value = [_MODELS[type(item).__name__](**item.model_dump()) for item in value]
+        values[name] = value
+    return model(**values)

@@ -1,4 +1,9 @@
-"""Powertools Logger and Metrics, created once per container.
+"""Structured JSON logs with a correlation id, and CloudWatch EMF metrics: created once per container.
+
+The same output as Powertools Logger and Metrics (the same keys, the same environment variables:
+``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``, ``POWERTOOLS_LOG_LEVEL``), so the alarms and the
+dashboard in template.yaml read the same metrics, in a few lines of the standard library: importing Powertools
+costs every cold start about a tenth of boto3's own (BENCHMARKS.md, section 1).
 
 No raw IP reaches a log line: handlers log codes, counts and fields, never the event.
 Tracing (X-Ray) is left out: Powertools Tracer adds ~310 ms to a cold start (BENCHMARKS.md).
@@ -6,18 +11,187 @@ Tracing (X-Ray) is left out: Powertools Tracer adds ~310 ms to a cold start (BEN
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import os
-import warnings
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "mostread"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "mostread"))
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "mostread"
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "mostread"
+# where a correlation id is in an event (as Powertools' correlation_paths names them)
+API_GATEWAY_HTTP = "requestContext.requestId"
+MAX_METRICS_PER_LINE = 100  # CloudWatch's limit per EMF document
 
-# Many requests rightly publish no metric (a read, a 304, an editorial listing), and Powertools would log a warning for
-# each. Filtered the way Powertools documents
-# (https://docs.powertools.aws.dev/lambda/python/latest/core/metrics/#suppressing-warning-messages-on-empty-metrics).
-warnings.filterwarnings("ignore", "No application metrics to publish*")
 
-__all__ = ["MetricUnit", "logger", "metrics"]
+class MetricUnit:
+    """The CloudWatch units the functions publish."""
+
+    Count = "Count"
+    Seconds = "Seconds"
+    Milliseconds = "Milliseconds"
+    Bytes = "Bytes"
+
+
+# every attribute a LogRecord has of its own: what is left of a record's __dict__ are the caller's ``extra`` fields
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per record: level, location, message, timestamp, service, the invocation's keys, extras."""
+
+    def __init__(self, keys: dict[str, Any]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def format(self, record: logging.LogRecord) -> str:
+        created = time.gmtime(record.created)
+        document: dict[str, Any] = {
+            "level": record.levelname,
+            "location": f"{record.funcName}:{record.lineno}",
+            "message": record.getMessage(),
+            "timestamp": time.strftime("%Y-%m-%d %H:%M:%S,", created) + f"{int(record.msecs):03d}+0000",
+            "service": SERVICE,
+            **self.keys,
+        }
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES:
+                document[name] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            document["exception"] = self.formatException(record.exc_info)
+            document["exception_name"] = record.exc_info[0].__name__
+        trace = os.environ.get("_X_AMZN_TRACE_ID")
+        if trace:
+            document["xray_trace_id"] = trace.split(";")[0].removeprefix("Root=")
+        return json.dumps(document, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+class _NotTwice(logging.Filter):
+    """On the root logger's handlers (the Lambda runtime's): drop records a service logger already wrote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name != SERVICE and not record.name.startswith(SERVICE + ".")
+
+
+class Logger:
+    """A standard library logger named after the service, writing JSON lines to stdout.
+
+    Records still propagate to the root logger (so test fixtures capture them), whose handlers present now are
+    told to skip them, as Powertools does: in Lambda, the runtime's handler would print each line again.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[str, Any] = {}
+        self.cold_start = True
+        self._logger = logging.getLogger(SERVICE)
+        level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
+        self._logger.setLevel(level.upper())
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(_JsonFormatter(self.keys))
+        self._logger.handlers = [handler]
+        for root_handler in logging.getLogger().handlers:
+            if type(root_handler).__module__ != "_pytest.logging":
+                root_handler.addFilter(_NotTwice())
+        self.debug = self._logger.debug
+        self.info = self._logger.info
+        self.warning = self._logger.warning
+        self.error = self._logger.error
+        self.exception = self._logger.exception
+
+    @property
+    def handlers(self) -> list[logging.Handler]:
+        return self._logger.handlers
+
+    def inject_lambda_context(self, handler: Handler | None = None, *, correlation_id_path: str | None = None) -> Any:
+        """Decorator: every line the invocation logs carries the Lambda context and, when ``correlation_id_path``
+        names one in the event, its correlation id. ``@logger.inject_lambda_context`` or with the keyword."""
+        if handler is None:
+            return functools.partial(self.inject_lambda_context, correlation_id_path=correlation_id_path)
+        path = correlation_id_path.split(".") if correlation_id_path else None
+
+        @functools.wraps(handler)
+        def invoke(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+            self.keys.clear()
+            self.keys.update(
+                cold_start=self.cold_start,
+                function_name=getattr(context, "function_name", None),
+                function_memory_size=getattr(context, "memory_limit_in_mb", None),
+                function_arn=getattr(context, "invoked_function_arn", None),
+                function_request_id=getattr(context, "aws_request_id", None),
+            )
+            self.cold_start = False
+            if path:
+                self.keys["correlation_id"] = _find(event, path)
+            return handler(event, context, *args, **kwargs)
+
+        return invoke
+
+
+def _find(document: Any, path: list[str]) -> Any:
+    for name in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(name)
+    return document
+
+
+class Metrics:
+    """CloudWatch embedded metric format: the metrics an invocation adds, printed as one JSON line when it ends
+    (``@metrics.log_metrics``), under the namespace and the ``service`` dimension."""
+
+    def __init__(self) -> None:
+        self._metrics: dict[str, tuple[str, list[float]]] = {}
+
+    def add_metric(self, name: str, unit: str, value: float) -> None:
+        self._metrics.setdefault(name, (unit, []))[1].append(float(value))
+
+    def flush_metrics(self) -> None:
+        """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is
+        printed where ``POWERTOOLS_METRICS_DISABLED`` is true, as Powertools does (the local stack sets it)."""
+        names = [] if _disabled() else list(self._metrics)
+        for start in range(0, len(names), MAX_METRICS_PER_LINE):
+            part = names[start : start + MAX_METRICS_PER_LINE]
+            document: dict[str, Any] = {
+                "_aws": {
+                    "Timestamp": int(time.time() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": NAMESPACE,
+                            "Dimensions": [["service"]],
+                            "Metrics": [{"Name": name, "Unit": self._metrics[name][0]} for name in part],
+                        }
+                    ],
+                },
+                "service": SERVICE,
+            }
+            for name in part:
+                document[name] = self._metrics[name][1]
+            print(json.dumps(document, separators=(",", ":")))
+        self._metrics.clear()
+
+    def log_metrics(self, handler: Handler) -> Handler:
+        """Decorator: the invocation's metrics are printed when it returns or raises."""
+
+        @functools.wraps(handler)
+        def invoke(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                self.flush_metrics()
+
+        return invoke  # type: ignore[return-value]
+
+
+def _disabled() -> bool:
+    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("true", "1", "yes", "on")
+
+
+logger = Logger()
+metrics = Metrics()
+
+__all__ = ["API_GATEWAY_HTTP", "MetricUnit", "logger", "metrics"]

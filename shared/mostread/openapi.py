@@ -24,15 +24,14 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from pydantic import BaseModel
 
 from mostread import http
-from mostread.models import (
-    MAX_BATCH,
-    MAX_BODY_BYTES,
+from mostread.models import MAX_BATCH, MAX_BODY_BYTES, Kind
+from mostread.responses import ArticleViews, EditorialListing, ErrorBody, RankingPage
+from mostread.schemas import (
     Article,
     ArticleId,
     ArticleIn,
     Exclusion,
     ExclusionIn,
-    Kind,
     Pin,
     PinIn,
     Section,
@@ -40,7 +39,6 @@ from mostread.models import (
     ViewIn,
     ViewsAccepted,
 )
-from mostread.responses import ArticleViews, EditorialListing, ErrorBody, RankingPage
 from mostread.timebuckets import WindowName
 
 TITLE = "mostread"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from mostread.models import Exclusion, Kind, Pin
+from mostread.models import Kind
+from mostread.schemas import Exclusion, Pin
 from mostread.timebuckets import WindowName
 
 _RESPONSE = ConfigDict(defer_build=True)

@@ -19,9 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from mostread_dev.demo import demo_catalog
 from mostread_dev.demo_site import demo_articles
 from mostread_dev.timefmt import KST
+from mostread_dev.traffic import demo_catalog
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route, expect, sync_playwright
 
 from tests.browser.support import (

@@ -28,7 +28,9 @@ from tests.infrastructure.rehearsal import (
 )
 
 
-@pytest.fixture(scope="package")
+# module scope: tests/ has no __init__.py, so "package" would last the whole session and keep moto's mock (and its
+# stacks) active under every later test
+@pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     translation = start_translation(packaged_template(), tmp_path_factory.mktemp("rehearsal"))
     # moto's CloudFormation loads every moto service: seconds, spent while the translator works

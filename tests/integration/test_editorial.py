@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from mostread import keys
-from mostread.dal.client import dynamodb
+from mostread.dal.client import default_db, dynamodb
 from mostread.services.editorial import ActiveControls, active_controls
 
 from tests.harness import T0, article
@@ -277,7 +277,7 @@ def test_active_controls(service, dynamodb_calls):
     ok(service.editorial("PUT", "/v1/editorial/pins/x-hour", pin_body(50, section="sports")))
 
     dynamodb_calls.clear()
-    controls = active_controls(T0)
+    controls = active_controls(default_db(), T0)
     assert dynamodb_calls == ["Query"]  # one Query of the editorial partition
     assert isinstance(controls, ActiveControls)
     assert sorted(controls.exclusions) == ["x-forever", "x-hour"]
@@ -289,16 +289,16 @@ def test_active_controls(service, dynamodb_calls):
     assert (pin_a.kind, pin_a.window, pin_a.section, pin_a.until_ts) == ("trending", "1h", None, T0 + 3600)
     assert controls.pins[3].section == "sports"
 
-    later = active_controls(T0 + 60)
+    later = active_controls(default_db(), T0 + 60)
     assert [p.article_id for p in later.pins] == ["p-a", "p-b", "x-hour"]
-    assert [p.article_id for p in active_controls(T0 + 3600).pins] == []
-    assert list(active_controls(T0 + 3600).exclusions) == ["x-forever"]
+    assert [p.article_id for p in active_controls(default_db(), T0 + 3600).pins] == []
+    assert list(active_controls(default_db(), T0 + 3600).exclusions) == ["x-forever"]
     with pytest.raises(AttributeError):
         controls.pins = []  # type: ignore[misc]
 
 
 def test_active_controls_when_there_are_none(service):
-    assert active_controls(T0) == ActiveControls(exclusions={}, pins=[])
+    assert active_controls(default_db(), T0) == ActiveControls(exclusions={}, pins=[])
 
 
 def test_changes_are_logged_with_the_article_id_and_never_the_ip(service, caplog):

@@ -30,7 +30,13 @@ class CallRecorder:
     def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if "RequestItems" in params:
             for table, request in params["RequestItems"].items():
-                keys = [key["pk"]["S"] for key in request["Keys"]]
+                if isinstance(request, dict):  # BatchGetItem
+                    keys = [key["pk"]["S"] for key in request["Keys"]]
+                else:  # BatchWriteItem: put and delete requests
+                    keys = [
+                        (entry.get("PutRequest", {}).get("Item") or entry["DeleteRequest"]["Key"])["pk"]["S"]
+                        for entry in request
+                    ]
                 self.calls.append((model.name, self.logical_ids[table], None, keys))
             return
         table = self.logical_ids[params["TableName"]]

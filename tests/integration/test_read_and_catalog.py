@@ -69,6 +69,12 @@ def test_list_shape_order_sections_and_limit(service):
     assert [i["article_id"] for i in service.rankings(section="politics")["items"]] == ["p2", "p1"]
     assert [i["article_id"] for i in service.rankings(limit="1")["items"]] == ["s1"]
     assert service.rankings(section="culture")["items"] == []
+    # The contract: an uncatalogued id's views are counted once it is registered; until then its counts may be zeros.
+    counts = json.loads(service.get("/v1/articles/uncatalogued/views", article_id="uncatalogued")["body"])
+    assert counts["views"] == {"1h": 0, "24h": 0, "7d": 0}
+    service.put_article("uncatalogued", article(title="늦게 등록된 기사"))
+    service.clock.advance(60)
+    service.run_ranking()
     counts = json.loads(service.get("/v1/articles/uncatalogued/views", article_id="uncatalogued")["body"])
     assert counts["views"] == {"1h": 1, "24h": 1, "7d": 1}
 
@@ -183,9 +189,9 @@ def test_lists_show_the_catalogs_current_cards_and_the_run_never_reads_them(serv
     fetched: list[list[str]] = []
     real_get_articles = catalog_table.get_articles
 
-    def counting_get_articles(ids, consistent=False):
+    def counting_get_articles(db, ids, consistent=False):
         fetched.append(list(ids))
-        return real_get_articles(fetched[-1], consistent)
+        return real_get_articles(db, fetched[-1], consistent)
 
     monkeypatch.setattr(catalog_table, "get_articles", counting_get_articles)
     service.run_ranking()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from mostread_dev import demo_site
-from mostread_dev.demo import BREAKING_ARTICLE
 from mostread_dev.demo_site import demo_articles, render_page
+from mostread_dev.traffic import BREAKING_ARTICLE
 
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1"> & </title><script>alert(1)</script>'
 HOSTILE_SUMMARY = "<script>alert(2)</script>"

@@ -11,7 +11,6 @@ import pytest
 from mostread_dev.apigw import HttpRequest, HttpResponse
 from mostread_dev.catalog_file import CatalogFileError, parse_catalog
 from mostread_dev.cors import CorsPolicy, cors_policy
-from mostread_dev.demo import demo_catalog
 from mostread_dev.demo_site import demo_articles, render_page
 from mostread_dev.dynamodb_server import DynamoDBUnavailable, chosen_engine
 from mostread_dev.functions import FunctionError, module_file, shared_function_environment
@@ -19,6 +18,7 @@ from mostread_dev.server import LocalApi, LocalPages
 from mostread_dev.stack import local_parameter_overrides
 from mostread_dev.template import Route, Template, load_template, parse_template_text
 from mostread_dev.timefmt import KST
+from mostread_dev.traffic import demo_catalog
 
 ROUTES = [
     Route("POST", "/v1/views", "TrackFunction", "functions/track/", "app.handler", False),
@@ -108,7 +108,7 @@ def test_cors_preflight_and_response_headers_from_the_template() -> None:
     assert answer.header("access-control-max-age") == "600"
     response = local.handle(HttpRequest("POST", "/v1/views", (("Origin", "https://news.example.kr"),)))
     assert response.header("access-control-allow-origin") == "*"
-    assert response.header("access-control-expose-headers") == "etag"
+    assert response.header("access-control-expose-headers") == "etag,retry-after"
     assert local.handle(HttpRequest("POST", "/v1/views")).header("access-control-allow-origin") is None
 
 

@@ -11,9 +11,8 @@ from itertools import pairwise
 import pytest
 from mostread.bots import is_crawler
 from mostread.models import EVENT_ID_PATTERN, MAX_BATCH, ViewBatchIn, ViewIn
-from mostread_dev.demo import STORYLINE, demo_catalog, demo_readers
 from mostread_dev.timefmt import KST
-from mostread_dev.traffic import Storyline, SyntheticReaders, TrafficMix
+from mostread_dev.traffic import STORYLINE, Storyline, SyntheticReaders, TrafficMix, demo_catalog, demo_readers
 
 ARTICLES = [f"news-{n}" for n in range(1001, 1037)]
 

@@ -7,6 +7,7 @@ up the write units of every item written (1 KB rounded up, as DynamoDB charges) 
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -53,3 +54,33 @@ def test_a_viral_article_spreads_over_keys(monkeypatch: pytest.MonkeyPatch) -> N
     assert not indexed  # views never land in the catalog index
     # headroom: the log key takes a few write units per thousand views
     assert units[log_key] < VIEWS_PER_SECOND / 20
+
+
+def test_a_minute_of_junk_ids_spreads_the_runs_writes_over_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script sending 1,000 views/s of random ids at the length limit (none in the catalog) for a minute: the
+    ranking run re-files those rows by id partition, and even if it wrote them all within one second no key would
+    take more than DynamoDB's 1,000 write units."""
+    from tests.unit.test_ranking_pipeline import adversarial_id
+
+    clock = Clock(T0 + 60)
+    pipeline = FakePipeline(monkeypatch, clock)
+    rng = random.Random(11)
+    for n in range(60_000):
+        pipeline.view(adversarial_id(rng), visitor=n)
+        clock.advance(1 / 1_000)
+    pipeline.deliver()
+    units: Counter[str] = Counter()
+
+    def book(operation: str, request: dict[str, Any]) -> None:
+        if operation == "PutItem":
+            item = request["Item"]
+            units[item["pk"]["S"]] += max(1, math.ceil(item_size(item) / 1024))
+
+    pipeline.fake.before_call = book
+    report = pipeline.rank(deliver=False)
+    assert report.log_rows_read == 60_000
+    orphan_units = {key: count for key, count in units.items() if key.startswith(keys.ORPHAN_ROWS)}
+    hottest_key, hottest = units.most_common(1)[0]
+    print(f"\norphan rows: {sum(orphan_units.values())} WCU on {len(orphan_units)} keys; {hottest_key}: {hottest}")
+    assert len(orphan_units) == keys.ORPHAN_PARTITIONS
+    assert hottest <= PARTITION_LIMIT

@@ -9,9 +9,10 @@ from typing import Any, get_args
 
 import pytest
 from mostread.errors import ClientError, NotFound
-from mostread.models import ArticleIn, ExclusionIn, Kind, PinIn, RankingQuery, ViewBatchIn, ViewIn
+from mostread.models import Kind
 from mostread.openapi import SIGV4, document, document_json
 from mostread.responses import ErrorBody
+from mostread.schemas import ArticleIn, ExclusionIn, PinIn, RankingQuery, ViewBatchIn, ViewIn
 from mostread_dev.template import Template
 from pydantic import BaseModel
 

@@ -34,7 +34,7 @@ from mostread.models import (
     validate,
 )
 from mostread.openapi import document
-from mostread.services.tracking import parse_views
+from mostread.parsing import views as parse_views
 
 REF = "#/components/schemas/"
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

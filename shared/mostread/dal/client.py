@@ -41,9 +41,9 @@ def dynamodb() -> DynamoDBClient:
     timeout (template.yaml: 15 s) instead of hanging past it. DynamoDB answers in milliseconds; the local engine on
     a busy development machine can take seconds, so a local endpoint gets a longer read timeout."""
     local = bool(os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
-    config = Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=1, read_timeout=30 if local else 2
-    )
+    # total_max_attempts counts the first try; botocore's max_attempts would mean three retries (four attempts)
+    retries: Any = {"mode": "standard", "total_max_attempts": 3}
+    config = Config(retries=retries, connect_timeout=1, read_timeout=30 if local else 2)
     return boto3.client("dynamodb", config=config)
 
 

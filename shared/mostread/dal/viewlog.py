@@ -4,9 +4,10 @@
   with the time it was written, so a ranking run reads only the chunks written since its previous read
   (minus a margin for chunks written late). A retried or bisected batch may log a row twice; counting works
   on sets, so that changes nothing.
-* ``orow#<slot>``: rows of ids that were not in the catalog when a ranking run read them, re-filed by article
-  partition, so the slot's seal counts them one partition at a time and registering an article reads one
-  partition. Keyed by (partition, source chunk): reading a chunk again rewrites the same items.
+* ``orow#<slot>#<partition>``: rows of ids that were not in the catalog when a ranking run read them, re-filed by
+  article partition, so the slot's seal counts them one partition at a time, registering an article reads one
+  partition, and a flood's writes spread over the partitions' keys. Sorted by source chunk: reading a chunk again
+  rewrites the same items.
 * ``slots``: one item per slot with views: when chunks last arrived (``marked_ms``), which arrival the
   summary covers (``summarised_ms``) and which article partitions have uncatalogued ids (``orphan_partitions``).
 
@@ -60,8 +61,8 @@ def put_orphan_rows(db: Db, slot: Slot, partition: int, source: str, rows: list[
     db.client.put_item(
         TableName=db.table,
         Item={
-            "pk": {"S": keys.orphan_rows_key(slot)},
-            "sk": {"S": keys.orphan_rows_sort_key(partition, source)},
+            "pk": {"S": keys.orphan_rows_key(slot, partition)},
+            "sk": {"S": keys.orphan_rows_sort_key(source)},
             "rows": {"B": codec.pack(list(rows))},
             "expires_at": {"N": str(expires_at)},
         },
@@ -70,9 +71,7 @@ def put_orphan_rows(db: Db, slot: Slot, partition: int, source: str, rows: list[
 
 
 def read_orphan_rows(db: Db, slot: Slot, partition: int) -> Iterator[Row]:
-    for item in query_all(
-        db, keys.orphan_rows_key(slot), consistent=True, sk_prefix=keys.orphan_rows_prefix(partition)
-    ):
+    for item in query_all(db, keys.orphan_rows_key(slot, partition), consistent=True):
         yield from codec.unpack(item["rows"]["B"])
 
 

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from mostread import codec
 from mostread.clock import system_clock
 from mostread.dal import catalog
 from mostread.dal.client import default_db
 from mostread.errors import NotFound
-from mostread.http import json_object
-from mostread.models import Article, ArticleId, ArticleIn, validate
-
-MAX_ARTICLE_BODY_BYTES = 64 * 1024
+from mostread.models import Article, ArticleIn
 
 
-class _ArticlePath(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    article_id: ArticleId
-
-
-def checked_article_id(raw: str | None) -> str:
-    path: _ArticlePath = validate(_ArticlePath, {"article_id": raw})
-    return path.article_id
-
-
-def put_article(article_id: str, body: bytes | None) -> Article:
-    fields: ArticleIn = validate(ArticleIn, json_object(body, MAX_ARTICLE_BODY_BYTES))
+def put_article(article_id: str, fields: ArticleIn) -> Article:
+    """Register or replace an article (a checked id, validated fields); returns what was stored."""
     article = Article(article_id=article_id, **fields.model_dump())
     catalog.put_article(default_db(), article, catalog_version(article.model_dump()), system_clock())
     return article

@@ -13,10 +13,7 @@ from typing import Any
 from mostread.dal import editorial
 from mostread.dal.client import Db, default_db
 from mostread.errors import NotFound
-from mostread.http import json_object
-from mostread.models import Exclusion, ExclusionIn, Pin, PinIn, validate
-
-MAX_EDITORIAL_BODY_BYTES = 16 * 1024
+from mostread.models import Exclusion, ExclusionIn, Pin, PinIn
 
 
 @dataclass(frozen=True)
@@ -39,8 +36,7 @@ def in_force(entry: Exclusion | Pin, now: float) -> bool:
     return until is None or until > now
 
 
-def put_exclusion(article_id: str, body: bytes | None) -> Exclusion:
-    fields: ExclusionIn = validate(ExclusionIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
+def put_exclusion(article_id: str, fields: ExclusionIn) -> Exclusion:
     exclusion = Exclusion(article_id=article_id, **fields.model_dump())
     editorial.put_exclusion(default_db(), exclusion)
     return exclusion
@@ -51,8 +47,7 @@ def delete_exclusion(article_id: str) -> None:
         raise NotFound(f"article {article_id} has no exclusion", "article_id")
 
 
-def put_pin(article_id: str, body: bytes | None) -> Pin:
-    fields: PinIn = validate(PinIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
+def put_pin(article_id: str, fields: PinIn) -> Pin:
     pin = Pin(article_id=article_id, **fields.model_dump())
     editorial.put_pin(default_db(), pin)
     return pin

@@ -1,4 +1,4 @@
-"""Recording views: parse the public body, drop what is not a reader, write each view once."""
+"""Recording views: drop what is not a reader, write each view once. The handler parses the body (mostread.parsing)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,9 @@ from mostread.config import settings
 from mostread.counting import LoggedView
 from mostread.dal import salts
 from mostread.dal.views import RecordedView, put_view
-from mostread.errors import ClientError
-from mostread.http import json_document
-from mostread.models import MAX_BODY_BYTES, ViewBatchIn, ViewIn, ViewsAccepted, validate
+from mostread.models import ViewIn, ViewsAccepted
 from mostread.timebuckets import day_of, slot_start
 from mostread.visitor import address_hash, event_key, visitor_hash
-
-ACCEPTED_CONTENT_TYPES = ("application/json", "text/plain")
 
 
 @dataclass(frozen=True)
@@ -28,25 +24,6 @@ class Reader:
     client_ip: str
     user_agent: str
     headers: Mapping[str, str]
-
-
-def parse_views(body: bytes | None, content_type: str | None) -> list[ViewIn]:
-    """The views of a tracking request, or a ClientError naming what is wrong."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if media_type not in ACCEPTED_CONTENT_TYPES:
-        raise ClientError(
-            "unsupported_media_type",
-            "Content-Type must be application/json or text/plain",
-            "content-type",
-            status=415,
-        )
-    document = json_document(body, MAX_BODY_BYTES)
-    if not isinstance(document, dict):
-        raise ClientError("invalid_body", 'body must be a JSON object: one view or {"views": [...]}', None)
-    if "views" in document:
-        batch: ViewBatchIn = validate(ViewBatchIn, document)
-        return batch.views
-    return [validate(ViewIn, document)]
 
 
 @dataclass(frozen=True)
