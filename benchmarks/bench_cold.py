@@ -174,7 +174,7 @@ def _measure(probe: Probe, environment: dict[str, str]) -> Sample:
 
 def run(quick: bool) -> Section:
     started = time.monotonic()
-    runs = 3 if quick else 7
+    runs = 3 if quick else 11
     environment = _environment()
     plan = probes()
     samples: dict[str, list[Sample]] = {probe.label: [] for probe in plan}

@@ -27,12 +27,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from mostread import bots
+from mostread.article_models import Article
 from mostread.config import settings
-from mostread.counting import LoggedView
 from mostread.dal import catalog, salts
 from mostread.dal.client import Db, default_db
 from mostread.dal.views import RecordedView, put_view
-from mostread.models import Article, ViewIn
+from mostread.logrow import LoggedView
+from mostread.models import ViewIn
 from mostread.services.catalog import catalog_version
 from mostread.services.ingest import ingest_records
 from mostread.services.tracking import Reader, track_views

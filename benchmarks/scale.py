@@ -54,9 +54,9 @@ def junk_id(rng: random.Random) -> str:
 def seed_catalog_and_history(now: float) -> Any:
     """The catalog and a week of sealed slots, on the fake; returns it."""
     from mostread import keys
+    from mostread.article_models import Article
     from mostread.dal import catalog, summaries, viewlog
     from mostread.dal.client import Db
-    from mostread.models import Article
     from mostread.services.catalog import catalog_version
     from mostread.services.ranking.slots import summary_expiry
     from mostread.timebuckets import Slot

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from mostread import caches
+from mostread.article_models import Article
 from mostread.config import Settings, settings
 from mostread.dal import catalog, published
 from mostread.dal.client import Db
 from mostread.dal.views import RecordedView, put_view
-from mostread.models import Article, ViewIn, ViewsAccepted
+from mostread.models import ViewIn, ViewsAccepted
 from mostread.services.catalog import catalog_version
 from mostread.services.ingest import IngestResult, ingest_records
 from mostread.services.ranking import RunOptions, RunReport, run_ranking

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from mostread.caches import cycle_collection_paused
+
 if TYPE_CHECKING:
     from crawlerdetect import CrawlerDetect
 
@@ -55,6 +57,11 @@ class Crawlers:
 
 @lru_cache(maxsize=1)
 def crawlers() -> Crawlers:
+    with cycle_collection_paused():  # the patterns' compilation allocates much and frees it all
+        return _compiled()
+
+
+def _compiled() -> Crawlers:
     from crawlerdetect.crawlerdetect import get_compiled_exclusions_regex
     from crawlerdetect.providers.crawlers import data
 

@@ -7,7 +7,9 @@ local stack start "a fresh container" with one call to ``reset()`` instead of ea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _clears: list[Callable[[], None]] = []
 
@@ -22,3 +24,18 @@ def reset() -> None:
     """Forget every per-container cache, as a new container would start."""
     for clear in _clears:
         clear()
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """For building per-container state on a cold start (the DynamoDB client's models, the crawler patterns):
+    hundreds of thousands of new objects, none in a reference cycle, for which the cycle collector would otherwise
+    scan every object the handler's imports made again and again (BENCHMARKS.md, section 1). Their memory is freed
+    by reference counting as usual; collection resumes as it was."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -26,9 +26,9 @@ import bisect
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
+from mostread.logrow import Row
 from mostread.timebuckets import FINE_SECONDS, Slot, Window
 
 WIDGET_REF = "mostread"
@@ -36,46 +36,8 @@ WIDGET_REF = "mostread"
 WIDGET_KEY_PREFIX = "@"
 CAPPED_KEY_PREFIX = "!"
 
-Row = Sequence[object]  # [article_id, visitor, received_ms, event_key, address, ref, weight]
 # count key (article id, widget key or capped key) -> counts per 5-minute bucket of one slot
 SlotCounts = dict[str, list[int]]
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedView:
-    """One recorded view, as rich as counting-time rules need. Visitor and address are salted hashes."""
-
-    article_id: str
-    visitor: str
-    received_ms: int
-    event_key: str
-    address: str = ""
-    ref: str = ""
-    weight: int = 1
-
-    def to_row(self) -> list[object]:
-        return [
-            self.article_id,
-            self.visitor,
-            self.received_ms,
-            self.event_key,
-            self.address,
-            self.ref,
-            self.weight,
-        ]
-
-    @classmethod
-    def from_row(cls, row: Row) -> LoggedView:
-        article_id, visitor, received_ms, event_key, address, ref, weight = row
-        return cls(
-            str(article_id),
-            str(visitor),
-            int(str(received_ms)),
-            str(event_key),
-            str(address),
-            str(ref),
-            int(str(weight)),
-        )
 
 
 def widget_key(article_id: str) -> str:

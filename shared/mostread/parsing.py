@@ -4,20 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from mostread.errors import ClientError
 from mostread.http import json_document, json_object
-from mostread.models import (
-    MAX_BODY_BYTES,
-    ArticleIn,
-    ArticlePath,
-    ExclusionIn,
-    PinIn,
-    RankingQuery,
-    ViewBatchIn,
-    ViewIn,
-    validate,
-)
+from mostread.models import MAX_BODY_BYTES, ViewBatchIn, ViewIn, validate
+
+if TYPE_CHECKING:  # imported where used: the tracker, which only parses views, never builds them
+    from mostread.article_models import ArticleIn, ExclusionIn, PinIn, RankingQuery
 
 VIEWS_CONTENT_TYPES = ("application/json", "text/plain")  # text/plain: what navigator.sendBeacon sends
 MAX_ARTICLE_BODY_BYTES = 64 * 1024
@@ -44,23 +38,33 @@ def views(body: bytes | None, content_type: str | None) -> list[ViewIn]:
 
 
 def article(body: bytes | None) -> ArticleIn:
+    from mostread.article_models import ArticleIn
+
     return validate(ArticleIn, json_object(body, MAX_ARTICLE_BODY_BYTES))
 
 
 def exclusion(body: bytes | None) -> ExclusionIn:
+    from mostread.article_models import ExclusionIn
+
     return validate(ExclusionIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
 
 
 def pin(body: bytes | None) -> PinIn:
+    from mostread.article_models import PinIn
+
     return validate(PinIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
 
 
 def ranking_query(parameters: Mapping[str, str] | None) -> RankingQuery:
     """Unknown parameters (cache busters, tracking tags) are ignored; known ones are validated."""
+    from mostread.article_models import RankingQuery
+
     known = {name: value for name, value in (parameters or {}).items() if name in RANKING_PARAMETERS}
     return validate(RankingQuery, known)
 
 
 def article_id(raw: str | None) -> str:
     """A path's article id, checked."""
+    from mostread.article_models import ArticlePath
+
     return validate(ArticlePath, {"article_id": raw}).article_id

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from mostread import keys
-from mostread.counting import LoggedView
 from mostread.dal import viewlog
+from mostread.logrow import LoggedView
 from mostread.timebuckets import Slot
 from mostread_dev import cli, ops, ops_cli
 from mostread_dev.catalog_file import parse_catalog

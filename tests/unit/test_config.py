@@ -31,12 +31,20 @@ def test_template_values_are_parsed(environment):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("SITE_TIME_ZONE", "Mars/Olympus"), ("SITE_TIME_ZONE", "../etc/passwd"), ("TRENDING_MIN_VIEWS", "0")],
+    [("SITE_TIME_ZONE", "../etc/passwd"), ("SITE_TIME_ZONE", "Asia/Seoul "), ("TRENDING_MIN_VIEWS", "0")],
 )
 def test_a_bad_value_names_its_variable(environment, variable, value):
     environment.setenv(variable, value)
     with pytest.raises(ConfigurationError, match=variable):
         settings()
+
+
+def test_an_unknown_time_zone_is_named_where_it_is_used(environment):
+    """Only the functions that use the zone (the tracker, the ranking run) look it up, on their first use."""
+    environment.setenv("SITE_TIME_ZONE", "Mars/Olympus")
+    config = settings()
+    with pytest.raises(ConfigurationError, match="SITE_TIME_ZONE"):
+        _ = config.zone
 
 
 def test_settings_can_be_built_directly():

@@ -3,7 +3,6 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 from mostread.counting import (
-    LoggedView,
     SlotCounter,
     add_slot_in_window,
     article_totals,
@@ -14,6 +13,7 @@ from mostread.counting import (
     reference_counts,
     widget_key,
 )
+from mostread.logrow import LoggedView
 from mostread.models import ARTICLE_ID_PATTERN
 from mostread.timebuckets import WINDOW_SPECS, Slot
 

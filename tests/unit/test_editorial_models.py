@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mostread.article_models import Exclusion, ExclusionIn, Pin, PinIn
 from mostread.errors import ClientError
-from mostread.models import Exclusion, ExclusionIn, Pin, PinIn, validate
+from mostread.models import validate
 from mostread.services.editorial import entry_document, in_force
 
 UNTIL = "2026-12-01T00:00:00+09:00"

@@ -1,6 +1,7 @@
 import pytest
+from mostread.article_models import ArticleIn
 from mostread.errors import ClientError
-from mostread.models import ArticleIn, ViewBatchIn, ViewIn, validate
+from mostread.models import ViewBatchIn, ViewIn, validate
 
 GOOD_ARTICLE = {
     "title": "한국어 제목 🎉 <b>굵게</b>",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from mostread import keys
 from mostread.config import settings
-from mostread.counting import LoggedView
 from mostread.dal import viewlog
+from mostread.logrow import LoggedView
 from mostread.services import repair
 from mostread.timebuckets import Slot
 from mostread_dev.streams import _Pending, failure_record

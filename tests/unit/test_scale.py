@@ -13,7 +13,8 @@ import random
 import time
 from itertools import accumulate
 
-from mostread.counting import LoggedView, count_slot, merge_totals, slot_totals
+from mostread.counting import count_slot, merge_totals, slot_totals
+from mostread.logrow import LoggedView
 from mostread.ranking import CatalogEntry, list_candidates, top_articles, top_trending, trending_scores
 from mostread.timebuckets import Slot
 from mostread.trending import TRENDING_WINDOWS, TrendingParameters

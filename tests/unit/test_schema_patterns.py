@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema_rs import Draft202012Validator
+from mostread.article_models import ArticleIn, ExclusionIn, PinIn
 from mostread.errors import ClientError
 from mostread.models import (
     ARTICLE_ID_SCHEMA_PATTERN,
@@ -27,9 +28,6 @@ from mostread.models import (
     KIND_WINDOWS,
     PLAIN_TEXT_PATTERN,
     TIMESTAMP_PATTERN,
-    ArticleIn,
-    ExclusionIn,
-    PinIn,
     ViewIn,
     validate,
 )

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from mostread import keys
+from mostread.article_models import Article
 from mostread.dal.client import Db, batch_get, condition_held, is_live, query_all
-from mostread.models import Article
 from mostread.ranking import CatalogEntry
 
 _OPTIONAL = ("thumbnail_url", "summary")

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError as BotoClientError
 
-from mostread.caches import remembered
+from mostread.caches import cycle_collection_paused, remembered
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,7 +44,8 @@ def dynamodb() -> DynamoDBClient:
     # total_max_attempts counts the first try; botocore's max_attempts would mean three retries (four attempts)
     retries: Any = {"mode": "standard", "total_max_attempts": 3}
     config = Config(retries=retries, connect_timeout=1, read_timeout=30 if local else 2)
-    return boto3.client("dynamodb", config=config)
+    with cycle_collection_paused():  # botocore decodes its JSON models of DynamoDB: about 90 ms saved
+        return boto3.client("dynamodb", config=config)
 
 
 @lru_cache(maxsize=1)

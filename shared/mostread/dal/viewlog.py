@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mostread import codec, keys
-from mostread.counting import Row
 from mostread.dal.client import Db, is_live, query_all
+from mostread.logrow import Row
 from mostread.timebuckets import Slot
 
 MAX_ROWS_PER_CHUNK = 1000

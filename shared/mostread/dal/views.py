@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mostread import keys
-from mostread.counting import LoggedView
 from mostread.dal.client import Db, condition_held, default_db
+from mostread.logrow import LoggedView
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import codec
+from mostread.article_models import Article, ArticleIn
 from mostread.clock import system_clock
 from mostread.dal import catalog
 from mostread.dal.client import default_db
 from mostread.errors import NotFound
-from mostread.models import Article, ArticleIn
 
 
 def put_article(article_id: str, fields: ArticleIn) -> Article:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mostread.article_models import Exclusion, ExclusionIn, Pin, PinIn
 from mostread.dal import editorial
 from mostread.dal.client import Db, default_db
 from mostread.errors import NotFound
-from mostread.models import Exclusion, ExclusionIn, Pin, PinIn
 
 
 @dataclass(frozen=True)

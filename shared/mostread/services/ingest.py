@@ -18,10 +18,10 @@ from mostread import keys
 from mostread.caches import remembered
 from mostread.clock import Clock
 from mostread.config import settings
-from mostread.counting import LoggedView
 from mostread.dal import viewlog
 from mostread.dal.client import Db
 from mostread.dal.views import view_from_image
+from mostread.logrow import LoggedView
 from mostread.observability import logger
 from mostread.timebuckets import Slot
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import keys
+from mostread.article_models import Article, RankingQuery
 from mostread.caches import remembered
 from mostread.dal import catalog, published
 from mostread.dal.client import default_db
-from mostread.models import Article, RankingQuery
 from mostread.timebuckets import WINDOWS
 
 MAX_CACHED_LISTS = 1000

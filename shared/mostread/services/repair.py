@@ -33,7 +33,6 @@ from typing import Any
 
 from mostread import keys
 from mostread.counting import (
-    LoggedView,
     SlotCounter,
     SlotCounts,
     capped_key,
@@ -44,6 +43,7 @@ from mostread.dal import aggregates, published, summaries, viewlog
 from mostread.dal.aggregates import IncompleteSet
 from mostread.dal.client import Db
 from mostread.dal.viewlog import SlotMark
+from mostread.logrow import LoggedView
 from mostread.models import KIND_WINDOWS
 from mostread.timebuckets import FINE_SECONDS, LONGEST_WINDOW, WINDOWS, Slot
 

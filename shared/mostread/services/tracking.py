@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from mostread import bots
 from mostread.config import settings
-from mostread.counting import LoggedView
 from mostread.dal import salts
 from mostread.dal.views import RecordedView, put_view
+from mostread.logrow import LoggedView
 from mostread.models import ViewIn, ViewsAccepted
 from mostread.timebuckets import day_of, slot_start
 from mostread.visitor import address_hash, event_key, visitor_hash

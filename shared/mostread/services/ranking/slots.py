@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 
 from mostread import keys
 from mostread.caches import remembered
-from mostread.counting import Row, SlotCounter, SlotCounts, article_of_key, slot_totals
+from mostread.counting import SlotCounter, SlotCounts, article_of_key, slot_totals
 from mostread.dal import summaries, viewlog
 from mostread.dal.viewlog import SlotMark
+from mostread.logrow import Row
 from mostread.services.ranking.catalog_view import CatalogSnapshot
 from mostread.services.ranking.context import LOG_MARGIN_MS, RunContext
 from mostread.timebuckets import DAY_SECONDS, LONGEST_WINDOW, Slot

@@ -1,0 +1,190 @@
+"""The catalog's, the rankings query's and the editorial controls' models: ``mostread.models`` has the rules and
+the views' models. Apart from those so that the tracker, the most frequent cold start, never builds these
+(each dataclass costs its share of a cold start, BENCHMARKS.md section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+
+from mostread.models import (
+    KIND_WINDOWS,
+    REASON_LENGTH,
+    SUMMARY_LENGTH,
+    TITLE_LENGTH,
+    WHOLE_NUMBER_PATTERN,
+    Kind,
+    Model,
+    _article_id_ok,
+    _passes,
+    _plain_text,
+    _position_ok,
+    _regex,
+    _section_ok,
+    _timestamp_ok,
+    _url_ok,
+)
+from mostread.timebuckets import WindowName
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleIn(Model):
+    """The catalog entry a CMS stores for an article."""
+
+    title: str
+    url: str
+    section: str
+    published_at: str
+    thumbnail_url: str | None = None
+    summary: str | None = None
+
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        title, url, section, published_at = (data.get(name) for name in ("title", "url", "section", "published_at"))
+        thumbnail_url, summary = data.get("thumbnail_url"), data.get("summary")
+        if (
+            _passes(title, TITLE_LENGTH, _plain_text)
+            and _url_ok(url)
+            and _section_ok(section)
+            and _timestamp_ok(published_at)
+            and (thumbnail_url is None or _url_ok(thumbnail_url))
+            and (summary is None or _passes(summary, SUMMARY_LENGTH, _plain_text))
+        ):
+            return cls(
+                title=title,
+                url=url,
+                section=section,
+                published_at=published_at,
+                thumbnail_url=thumbnail_url,
+                summary=summary,
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article(ArticleIn):
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
+
+    @property
+    def published_ts(self) -> float:
+        return datetime.fromisoformat(self.published_at).timestamp()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticlePath(Model):
+    """The article id a path names."""
+
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> ArticlePath | None:
+        if type(data) is dict and data.keys() == {"article_id"} and _article_id_ok(data["article_id"]):
+            return cls(article_id=data["article_id"])
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RankingQuery(Model):
+    kind: Kind = "most_read"
+    window: WindowName = "24h"
+    section: str | None = None
+    limit: int = 10
+
+    @classmethod
+    def checked(cls, data: Any) -> RankingQuery | None:
+        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit"}:
+            return None
+        kind, window = data.get("kind", "most_read"), data.get("window", "24h")
+        section, limit = data.get("section"), data.get("limit", 10)
+        if type(limit) is str and _regex(WHOLE_NUMBER_PATTERN).fullmatch(limit):
+            limit = int(limit)
+        if (
+            type(kind) is str
+            and kind in KIND_WINDOWS
+            and type(window) is str
+            and window in KIND_WINDOWS[kind]
+            and (section is None or _section_ok(section))
+            and type(limit) is int
+            and 1 <= limit <= 50
+        ):
+            return cls(kind=kind, window=window, section=section, limit=limit)
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExclusionIn(Model):
+    """An editor's exclusion: the article leaves every list until ``until`` (forever if null)."""
+
+    until: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        until, reason = data.get("until"), data.get("reason")
+        if (until is None or _timestamp_ok(until)) and (reason is None or _passes(reason, REASON_LENGTH, _plain_text)):
+            return cls(until=until, reason=reason)
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exclusion(ExclusionIn):
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
+
+    @property
+    def until_ts(self) -> float | None:
+        return None if self.until is None else datetime.fromisoformat(self.until).timestamp()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinIn(Model):
+    """An editor's pin: the article stands at ``position`` in one list until ``until``."""
+
+    kind: Kind
+    window: WindowName
+    section: str | None = None
+    position: int
+    until: str
+
+    @classmethod
+    def checked(cls, data: Any) -> Self | None:
+        if type(data) is not dict:
+            return None
+        kind, window, section = data.get("kind"), data.get("window"), data.get("section")
+        position, until = data.get("position"), data.get("until")
+        if (
+            type(kind) is str
+            and kind in KIND_WINDOWS
+            and type(window) is str
+            and window in KIND_WINDOWS[kind]
+            and (section is None or _section_ok(section))
+            and _position_ok(position)
+            and _timestamp_ok(until)
+        ):
+            return cls(kind=kind, window=window, section=section, position=position, until=until)
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pin(PinIn):
+    article_id: str
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None  # stored, never sent: the schema decides
+
+    @property
+    def until_ts(self) -> float:
+        return datetime.fromisoformat(self.until).timestamp()
