@@ -241,9 +241,9 @@ def import_all_dal() -> None:
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
-    """Powertools Metrics prints one EMF line per invocation (CloudWatch Logs reads it in Lambda): muted where it is
+    """The functions print one EMF line per invocation (CloudWatch Logs reads it in Lambda): muted where it is
     printed, after it has been serialised, so its CPU still counts. Nothing else's output changes."""
-    with mock.patch("aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch.print", _ignore, create=True):
+    with mock.patch("mostread.observability.print", _ignore, create=True):
         yield
 
 
