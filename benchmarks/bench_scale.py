@@ -10,12 +10,16 @@ import sys
 import time
 from typing import Any
 
+from mostread_dev.template import load_template
+
 from benchmarks import scale
 from benchmarks.common import ROOT
 from benchmarks.report import Section, Table, console
 
 TITLE = "5. Ranking run at scale"
-TIMEOUT, MEMORY_MB = 55.0, 1024  # RankFunction's in template.yaml
+_RANK = load_template()
+TIMEOUT = float(_RANK.function_property("RankFunction", "Timeout"))
+MEMORY_MB = int(_RANK.function_property("RankFunction", "MemorySize"))
 COLUMNS = (
     ("label", "run"),
     ("wall", "wall s"),
@@ -58,9 +62,9 @@ def run(quick: bool, _: Any = None) -> list[Section]:
     findings = [
         f"The slowest run ({slowest['label']}) took {slowest['wall']:.1f} s against the function's {TIMEOUT:.0f} s "
         f"timeout; the process's memory peaked at {peak:,} MB of the function's {MEMORY_MB:,} MB.",
-        "Lambda at 1,024 MB gets about 0.6 of a vCPU, so the CPU-bound part of a run takes about 1.7 times the "
-        "process CPU seconds above (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: CPU in "
-        "proportion to memory, a full vCPU at 1,769 MB).",
+        f"Lambda gives the function's {MEMORY_MB:,} MB {min(MEMORY_MB / 1769, 1):.2f} of a vCPU "
+        "(https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html: CPU in proportion to memory, a "
+        "full vCPU at 1,769 MB); the runs above had one core of this machine each.",
     ]
     method = (scale.__doc__ or "").strip() + f"\n\nSeeding: {seeding}." if seeding else (scale.__doc__ or "").strip()
     return [

@@ -46,6 +46,13 @@ ORIGIN_FETCHES_PER_MINUTE = 4
 GB = 1024**3
 
 
+def _gb(function_id: str) -> float:
+    """A function's memory in GB, as template.yaml configures it (Lambda bills GB-seconds)."""
+    from mostread_dev.template import load_template
+
+    return int(load_template().function_property(function_id, "MemorySize")) / 1024
+
+
 def dynamodb(write_units: float, read_units: float) -> float:
     """$ for these units per view, per million views."""
     return write_units * WRITE_UNIT + read_units * READ_UNIT
@@ -57,8 +64,11 @@ def _lines(result: Result) -> list[tuple[str, str, list[float]]]:
     edges = len(EDGES)
     fetched = ORIGIN_FETCHES_PER_MINUTE * 60 / hour  # list reads at the origin per page view, with the CDN
     background = (result.invocations["ingest"] + result.invocations["rank"]) / hour  # invocations per page view
-    background_gbs = (result.seconds["ingest"] * 0.25 + result.seconds["rank"] * 1.0) / hour  # GB-seconds per page view
-    track_gbs, read_gbs = result.seconds_per_call("track") * 0.25, result.seconds_per_call("read") * 0.25
+    background_gbs = (
+        result.seconds["ingest"] * _gb("IngestFunction") + result.seconds["rank"] * _gb("RankFunction")
+    ) / hour
+    track_gbs = result.seconds_per_call("track") * _gb("TrackFunction")
+    read_gbs = result.seconds_per_call("read") * _gb("ReadFunction")
     read_rcu = result.widget[("warm", 10)][1]
     body, gzipped = result.widget_bytes
     tracking = result.tracking_bytes + FRAMING_BYTES

@@ -215,7 +215,7 @@ def worker(endpoint: str, now: float) -> None:
 
     class Context:
         function_name = "rank"
-        memory_limit_in_mb = 1024
+        memory_limit_in_mb = 1769
         invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rank"
         aws_request_id = "scale"
 

@@ -16,8 +16,11 @@ from mostread.timebuckets import iso
 LOG_MARGIN_MS = 45_000
 # The catalog function's changes are logged the same way (its timeout is 10 s).
 CATALOG_LOG_MARGIN_MS = 30_000
-# Reading and sealing stop this long before the function's timeout, so a run always publishes what it has.
-PUBLISH_RESERVE_SECONDS = 15.0
+# Reading and sealing stop this long before the function's timeout, so a run always publishes what it has. At full
+# scale (100,000 articles, 37,000 of them with views) a cold container's first run needed about 20 s after its
+# reading stopped (BENCHMARKS.md, section 5); a run that overruns its timeout loses the warm state and starts cold
+# again, so the reserve keeps a margin over that.
+PUBLISH_RESERVE_SECONDS = 30.0
 DEFAULT_RUN_SECONDS = 55.0
 
 
