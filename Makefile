@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: run test check lint typecheck validate widget screenshot bench build deploy deploy-config clean
+.PHONY: run test check lint typecheck validate widget screenshot bench bench-scale build deploy deploy-config clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,8 +99,12 @@ deploy-config: $(VENV)/.installed
 screenshot: $(VENV)/.installed node_modules/.installed
 	MOSTREAD_UPDATE_SCREENSHOT=1 $(BIN)/pytest tests/browser -k screenshot
 
-bench: $(VENV)/.installed
+# Sections 1-4 and 6 of BENCHMARKS.md; bench-scale writes section 5 (about 9 minutes, most of it seeding).
+bench: $(VENV)/.installed node_modules/.installed
 	$(BIN)/python -m benchmarks.run
+
+bench-scale: $(VENV)/.installed node_modules/.installed
+	$(BIN)/python -m benchmarks.run scale
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
