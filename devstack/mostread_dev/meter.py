@@ -119,7 +119,7 @@ class Meter:
 
     def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         second = getattr(self._second, "value", self.second)
-        call = _Call(model.name, self.component, second, _partition_keys(params))
+        call = _Call(model.name, self.component, second, partition_keys(params))
         if call.operation in READS | WRITES and "ReturnConsumedCapacity" not in params:
             params["ReturnConsumedCapacity"] = "TOTAL"
             call.added_capacity = True
@@ -191,20 +191,21 @@ class Meter:
         return dict(totals)
 
 
-def _partition_keys(params: dict[str, Any]) -> list[str]:
+def partition_keys(params: dict[str, Any], *, tag_index: bool = True) -> list[str]:
+    """The partition keys a DynamoDB call's parameters name; an index's as ``gsi:<index>:<key>`` unless told not."""
     if "Item" in params:
         return [params["Item"]["pk"]["S"]]
     if "Key" in params:
         return [params["Key"]["pk"]["S"]]
     if "KeyConditionExpression" in params:
         value = params["ExpressionAttributeValues"][":pk"]["S"]
-        return [f"{INDEX_PREFIX}{params['IndexName']}:{value}" if "IndexName" in params else value]
-    keys: list[str] = []
-    for request in (params.get("RequestItems") or {}).values():
-        if isinstance(request, dict):  # BatchGetItem
-            keys.extend(key["pk"]["S"] for key in request["Keys"])
-        else:  # BatchWriteItem
-            for entry in request:
-                body = entry.get("PutRequest", {}).get("Item") or entry.get("DeleteRequest", {}).get("Key")
-                keys.append(body["pk"]["S"])
-    return keys
+        index = params.get("IndexName")
+        return [f"{INDEX_PREFIX}{index}:{value}" if index and tag_index else value]
+    return [key for request in (params.get("RequestItems") or {}).values() for key in batch_keys(request)]
+
+
+def batch_keys(request: Any) -> list[str]:
+    """The partition keys of one table's part of a BatchGetItem (a dict) or a BatchWriteItem (a list)."""
+    if isinstance(request, dict):
+        return [key["pk"]["S"] for key in request["Keys"]]
+    return [(entry.get("PutRequest", {}).get("Item") or entry["DeleteRequest"]["Key"])["pk"]["S"] for entry in request]

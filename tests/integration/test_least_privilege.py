@@ -12,6 +12,7 @@ import pytest
 from mostread.config import settings
 from mostread.dal import salts
 from mostread.dal.client import default_db, dynamodb
+from mostread_dev.meter import batch_keys, partition_keys
 from mostread_dev.template import load_template
 
 from tests.conftest import TEST_TABLE_NAME
@@ -30,27 +31,11 @@ class CallRecorder:
     def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if "RequestItems" in params:
             for table, request in params["RequestItems"].items():
-                if isinstance(request, dict):  # BatchGetItem
-                    keys = [key["pk"]["S"] for key in request["Keys"]]
-                else:  # BatchWriteItem: put and delete requests
-                    keys = [
-                        (entry.get("PutRequest", {}).get("Item") or entry["DeleteRequest"]["Key"])["pk"]["S"]
-                        for entry in request
-                    ]
-                self.calls.append((model.name, self.logical_ids[table], None, keys))
+                self.calls.append((model.name, self.logical_ids[table], None, batch_keys(request)))
             return
         table = self.logical_ids[params["TableName"]]
-        self.calls.append((model.name, table, params.get("IndexName"), _partition_keys(params)))
-
-
-def _partition_keys(params: dict[str, Any]) -> list[str]:
-    if "Item" in params:
-        return [params["Item"]["pk"]["S"]]
-    if "Key" in params:
-        return [params["Key"]["pk"]["S"]]
-    if "KeyConditionExpression" in params:
-        return [params["ExpressionAttributeValues"][":pk"]["S"]]
-    return []
+        keys = partition_keys(params, tag_index=False)
+        self.calls.append((model.name, table, params.get("IndexName"), keys))
 
 
 @functools.cache
