@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from mostread import keys
+from mostread import keys, spreadsheet
 from mostread.dal import aggregates, catalog, editorial, published, viewlog
 from mostread.dal.client import Db
 from mostread.services import repair
@@ -32,7 +32,6 @@ from mostread_dev.target import Target, TargetError
 from mostread_dev.template import StreamConsumer, load_template
 
 DEPLOYED_STALE_SECONDS = 300  # the ranking-stale alarm: five minutes without a run
-SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 RANK_WAIT_SECONDS = 120.0
 SCHEDULED_WAIT_SECONDS = 180.0
 
@@ -387,44 +386,15 @@ def fetch_list(target: Target, kind: str, window: str, section: str | None) -> d
     return document
 
 
-def spreadsheet_safe(text: str) -> str:
-    """A text cell a spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage return)
-    gets a leading apostrophe, as OWASP's CSV-injection advice says."""
-    return "'" + text if text.startswith(SPREADSHEET_TRIGGERS) else text
-
-
-def list_columns(kind: str) -> list[str]:
-    columns = ["rank", "article_id", "title", "url", "section", "published_at", "views"]
-    if kind == "trending":
-        columns.append("score")
-    return [*columns, "previous_rank"]
-
-
 def write_list_csv(page: Mapping[str, Any], out: IO[str]) -> int:
-    """RFC 4180 CSV (CRLF, quotes where needed) of a list, text cells made spreadsheet-safe; returns rows."""
-    columns = list_columns(str(page.get("kind", "most_read")))
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    rows = 0
-    for item in page.get("items", []):
-        writer.writerow([_cell(item.get(column), column) for column in columns])
-        rows += 1
-    return rows
-
-
-_TEXT_COLUMNS = frozenset({"article_id", "title", "url", "section", "published_at", "thumbnail_url", "summary"})
-
-
-def _cell(value: Any, column: str) -> str:
-    if value is None:
-        return ""
-    if column in _TEXT_COLUMNS:
-        return spreadsheet_safe(str(value))
-    return str(value)
+    """The list as ``GET /v1/rankings?format=csv`` answers it; returns the number of rows."""
+    out.write(spreadsheet.list_csv(page))
+    return len(page.get("items", []))
 
 
 def write_list_json(page: Mapping[str, Any], out: IO[str]) -> int:
-    items = [{column: item.get(column) for column in list_columns(str(page.get("kind")))} for item in page["items"]]
+    columns = [*spreadsheet.list_columns(str(page.get("kind"))), "previous_rank"]
+    items = [{column: item.get(column) for column in columns} for item in page["items"]]
     document = {key: page.get(key) for key in ("kind", "window", "section", "generated_at")} | {"items": items}
     json.dump(document, out, ensure_ascii=False, indent=2)
     out.write("\n")
@@ -463,7 +433,7 @@ class CatalogWriter:
 
     def write(self, article: Mapping[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow([_cell(article.get(column), column) for column in CATALOG_COLUMNS])
+            self._csv.writerow([spreadsheet.cell(article.get(column), column) for column in CATALOG_COLUMNS])
         else:
             entry = {key: value for key, value in article.items() if value is not None}
             self._out.write(("," if self.count else "") + "\n  " + json.dumps(entry, ensure_ascii=False))

@@ -238,16 +238,17 @@ def export(
     profile: Profile = None,
     region: Region = None,
 ) -> None:
-    from mostread_dev import ops
-
     """One published list with its articles' cards, as CSV or JSON.
 
-    From GET /v1/rankings (the API's own URL; at most 50 items, the API's limit). CSV: UTF-8 (no BOM unless --bom),
-    RFC 4180 quoting and CRLF line ends, the header rank, article_id, title, url, section, published_at, views,
-    score (trending lists only), previous_rank. Spreadsheet-safe: a text cell that starts with =, +, -, @, a tab or
-    a carriage return is written with a leading ' so no spreadsheet runs it as a formula (the apostrophe is then
-    part of the cell's text).
+    From GET /v1/rankings (the API's own URL; at most 50 items, the API's limit). CSV is exactly what
+    GET /v1/rankings?format=csv answers: UTF-8 (no BOM unless --bom), RFC 4180 quoting and CRLF line ends, the
+    header rank, article_id, title, url, section, published_at, views, then the kind's own columns (score for
+    trending). Spreadsheet-safe: a text cell that starts with =, +, -, @, a tab or a carriage return is written with
+    a leading ' so no spreadsheet runs it as a formula (the apostrophe is then part of the cell's text). JSON adds
+    previous_rank.
     """
+    from mostread_dev import ops
+
     if fmt not in ("csv", "json"):
         raise typer.BadParameter("csv or json", param_hint="--format")
     target = _target(url, stack, profile, region)

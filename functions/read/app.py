@@ -17,12 +17,18 @@ router = Router()
 
 @router.get("/v1/rankings")
 def rankings(request: Request) -> Response:
-    return _cacheable(request, reading.ranking_page(parsing.ranking_query(request.query)))
+    query = parsing.ranking_query(request.query)
+    page = reading.ranking_page(query)
+    if query.format == "csv":
+        from mostread import spreadsheet  # editors' exports are rare: the widget's cold start never loads csv
+
+        return _cacheable(request, spreadsheet.list_csv(page), spreadsheet.CSV_TYPE)
+    return _cacheable(request, http.dumps(page))
 
 
 @router.get("/v1/articles/{article_id}/views")
 def article_views(request: Request) -> Response:
-    return _cacheable(request, reading.article_views(request.article_id()))
+    return _cacheable(request, http.dumps(reading.article_views(request.article_id())))
 
 
 @router.get("/v1/articles/{article_id}")
@@ -31,13 +37,12 @@ def article(request: Request) -> Response:
     return http.json_response(200, found.model_dump(), {"cache-control": "no-cache"})
 
 
-def _cacheable(request: Request, document: dict[str, Any]) -> Response:
-    body = http.dumps(document)
+def _cacheable(request: Request, body: str, content_type: str = http.JSON_TYPE) -> Response:
     etag = http.etag_of(body)
     headers = {"cache-control": f"public, max-age={settings().cache_max_age}", "etag": etag}
     if http.matches_etag(request.headers.get("if-none-match"), etag):
         return {"statusCode": 304, "headers": headers, "body": "", "isBase64Encoded": False}
-    headers["content-type"] = http.JSON_TYPE
+    headers["content-type"] = content_type
     return {"statusCode": 200, "headers": headers, "body": body, "isBase64Encoded": False}
 
 

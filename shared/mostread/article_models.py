@@ -10,11 +10,13 @@ from typing import Any, Self
 
 from mostread.models import (
     KIND_WINDOWS,
+    LIST_FORMATS,
     REASON_LENGTH,
     SUMMARY_LENGTH,
     TITLE_LENGTH,
     WHOLE_NUMBER_PATTERN,
     Kind,
+    ListFormat,
     Model,
     _article_id_ok,
     _passes,
@@ -96,13 +98,14 @@ class RankingQuery(Model):
     window: WindowName = "24h"
     section: str | None = None
     limit: int = 10
+    format: ListFormat = "json"
 
     @classmethod
     def checked(cls, data: Any) -> RankingQuery | None:
-        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit"}:
+        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit", "format"}:
             return None
         kind, window = data.get("kind", "most_read"), data.get("window", "24h")
-        section, limit = data.get("section"), data.get("limit", 10)
+        section, limit, format = data.get("section"), data.get("limit", 10), data.get("format", "json")
         if type(limit) is str and _regex(WHOLE_NUMBER_PATTERN).fullmatch(limit):
             limit = int(limit)
         if (
@@ -113,8 +116,9 @@ class RankingQuery(Model):
             and (section is None or _section_ok(section))
             and type(limit) is int
             and 1 <= limit <= 50
+            and format in LIST_FORMATS
         ):
-            return cls(kind=kind, window=window, section=section, limit=limit)
+            return cls(kind=kind, window=window, section=section, limit=limit, format=format)
         return None
 
 

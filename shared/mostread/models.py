@@ -66,6 +66,9 @@ TIMESTAMP_PATTERN = (
 
 Kind = Literal["most_read", "trending"]
 KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
+# how GET /v1/rankings answers: the JSON document, or the same list as CSV for spreadsheets
+ListFormat = Literal["json", "csv"]
+LIST_FORMATS: tuple[ListFormat, ...] = ("json", "csv")
 MAX_POSITION = 50
 # (min, max) length of each kind of string field
 ARTICLE_ID_LENGTH = (1, 128)

@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from pydantic import BaseModel
 
 from mostread import http
-from mostread.models import MAX_BATCH, MAX_BODY_BYTES, Kind
+from mostread.models import MAX_BATCH, MAX_BODY_BYTES, Kind, ListFormat
 from mostread.responses import ArticleViews, EditorialListing, ErrorBody, RankingPage
 from mostread.schemas import (
     Article,
@@ -76,6 +76,15 @@ def _body(
     response: OpenAPIResponse = {"description": description, "content": {JSON: {"model": model}}}
     if headers:
         response["headers"] = headers
+    return response
+
+
+def _with_csv(response: OpenAPIResponse) -> OpenAPIResponse:
+    """format=csv: the list's header row (rank, article_id, title, url, section, published_at, views, then the
+    kind's own columns: score for trending, read_rate for engaged) and a row per item, RFC 4180."""
+    response["content"]["text/csv"] = {
+        "schema": {"type": "string", "description": "RFC 4180, UTF-8, CRLF; formula-like cells start with '"}
+    }
     return response
 
 
@@ -142,7 +151,7 @@ def record_views(views: Annotated[ViewIn | ViewBatchIn, Body(description="One vi
         "the maximum age); editors' pins and exclusions are applied. Unknown parameters are ignored."
     ),
     responses={
-        200: _body("The list as the latest ranking run published it", RankingPage, CACHE_HEADERS),
+        200: _with_csv(_body("The list as the latest ranking run published it", RankingPage, CACHE_HEADERS)),
         304: NOT_MODIFIED,
         400: _error("A parameter out of range (trending with window=7d: field `window`), naming it"),
     },
@@ -152,6 +161,10 @@ def get_rankings(
     window: Annotated[WindowName, Query(description="1h, 24h or 7d; trending has 1h and 24h")] = "24h",
     section: Annotated[Section | None, Query(description="A section id; absent: all sections")] = None,
     limit: Annotated[int, Query(ge=1, le=50, description="Number of items")] = 10,
+    format: Annotated[
+        ListFormat,
+        Query(description="json, or csv: the same list as text/csv for spreadsheets (UTF-8, a header row)"),
+    ] = "json",
     if_none_match: IfNoneMatch = None,
 ) -> None:
     raise NotImplementedError("documentation only: functions/read/app.py")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # imported where used: the tracker, which only parses views, 
 VIEWS_CONTENT_TYPES = ("application/json", "text/plain")  # text/plain: what navigator.sendBeacon sends
 MAX_ARTICLE_BODY_BYTES = 64 * 1024
 MAX_EDITORIAL_BODY_BYTES = 16 * 1024
-RANKING_PARAMETERS = frozenset({"kind", "window", "section", "limit"})
+RANKING_PARAMETERS = frozenset({"kind", "window", "section", "limit", "format"})
 
 
 def views(body: bytes | None, content_type: str | None) -> list[ViewIn]:

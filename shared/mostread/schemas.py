@@ -48,6 +48,7 @@ from mostread.models import (
     TITLE_LENGTH,
     URL_LENGTH,
     Kind,
+    ListFormat,
     _http_url,
     _iso_with_offset,
     _no_dot_dot,
@@ -158,6 +159,7 @@ class RankingQuery(BaseModel):
     window: WindowName = "24h"
     section: Section | None = None
     limit: Annotated[int, BeforeValidator(_plain_whole_number), Field(ge=1, le=50)] = 10
+    format: ListFormat = "json"
 
     _window_fits_kind = field_validator("window")(_window_of_kind)
 

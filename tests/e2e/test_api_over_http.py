@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -198,6 +200,24 @@ def test_rankings_are_cacheable_with_etag_and_304(api: Api) -> None:
     assert views.headers["etag"]
 
 
+def test_format_csv_gives_editors_the_same_list(api: Api) -> None:
+    section = unique("csv").replace("-", "")
+    article_id = unique("csv")
+    title = '=속보, "따옴표" 🇰🇷'
+    assert api.put_article(article_id, article_body(title, section)).status_code == 200
+    api.view({"article_id": article_id}, visitor="198.51.100.91")
+    api.rank()
+    params = {"window": "1h", "section": section}
+    listed = api.request("GET", "/v1/rankings", params={**params, "format": "csv"})
+    assert listed.status_code == 200
+    assert listed.headers["content-type"].lower() == "text/csv; charset=utf-8"
+    assert listed.headers["etag"]
+    rows = list(csv.reader(io.StringIO(listed.content.decode("utf-8"), newline="")))
+    assert rows[0] == ["rank", "article_id", "title", "url", "section", "published_at", "views"]
+    [item] = api.rankings(**params)["items"]
+    assert rows[1:] == [["1", article_id, "'" + title, item["url"], section, item["published_at"], str(item["views"])]]
+
+
 # --- every error of the contract, over HTTP ------------------------------------------------------------------
 
 
@@ -245,6 +265,7 @@ def test_invalid_views_are_400_naming_the_field(api: Api, body: dict, field: str
         ({"limit": "51"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"section": "Not A Section!"}, "section"),
+        ({"format": "xml"}, "format"),
     ],
 )
 def test_invalid_ranking_parameters_are_400_naming_them(api: Api, query: dict, field: str) -> None:

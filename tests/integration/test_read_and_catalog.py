@@ -1,5 +1,7 @@
 """The widget's read path and the catalog, through API Gateway events."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -121,6 +123,56 @@ def test_etag_and_cache_headers(service):
     )
 
 
+def test_format_csv_is_the_same_list_for_spreadsheets(service):
+    service.put_article("k1", article(title=TRICKY_TITLE, published="2026-11-27T08:00:00+09:00"))
+    service.put_article("k2", article(title='=HYPERLINK("http://evil.example","클릭")'))
+    for visitor in range(2):
+        service.view("k1", visitor=visitor)
+    service.view("k2", visitor=5)
+    service.run_ranking()
+    response = service.get("/v1/rankings", query={"window": "1h", "format": "csv", "limit": "5"})
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"] == "text/csv; charset=utf-8"
+    assert response["headers"]["cache-control"] == "public, max-age=30"
+    rows = list(csv.reader(io.StringIO(response["body"], newline="")))
+    assert rows[0] == ["rank", "article_id", "title", "url", "section", "published_at", "views"]
+    page = service.rankings(window="1h", limit="5")
+    assert rows[1:] == [
+        [
+            str(item["rank"]),
+            item["article_id"],
+            item["title"],
+            item["url"],
+            item["section"],
+            item["published_at"],
+            str(item["views"]),
+        ]
+        if not item["title"].startswith("=")
+        else [
+            str(item["rank"]),
+            item["article_id"],
+            "'" + item["title"],
+            item["url"],
+            item["section"],
+            item["published_at"],
+            str(item["views"]),
+        ]
+        for item in page["items"]
+    ]
+    assert rows[1][2] == TRICKY_TITLE  # Korean, emoji and markup as they are: CSV is not HTML
+    assert response["body"].endswith("\r\n")
+    again = service.get(
+        "/v1/rankings",
+        query={"window": "1h", "format": "csv", "limit": "5"},
+        headers={"if-none-match": response["headers"]["etag"]},
+    )
+    assert again["statusCode"] == 304
+    json_etag = service.get("/v1/rankings", query={"window": "1h", "limit": "5"})["headers"]["etag"]
+    assert json_etag != response["headers"]["etag"]
+    trending = service.get("/v1/rankings", query={"kind": "trending", "window": "1h", "format": "csv"})
+    assert trending["body"].splitlines()[0] == "rank,article_id,title,url,section,published_at,views,score"
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -133,6 +185,8 @@ def test_etag_and_cache_headers(service):
         ({"section": "Politics"}, "section"),
         ({"section": "<script>"}, "section"),
         ({"kind": "trending_now"}, "kind"),
+        ({"format": "xlsx"}, "format"),
+        ({"format": "CSV"}, "format"),
     ],
 )
 def test_bad_ranking_parameters_name_the_parameter(service, query, field):

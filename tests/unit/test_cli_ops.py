@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from mostread import keys
+from mostread import keys, spreadsheet
 from mostread.dal import viewlog
 from mostread.logrow import LoggedView
 from mostread.timebuckets import Slot
@@ -268,13 +268,13 @@ def test_export_csv_is_utf8_rfc4180_and_spreadsheet_safe(
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in raw
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-    header = ["rank", "article_id", "title", "url", "section", "published_at", "views", "score", "previous_rank"]
+    header = ["rank", "article_id", "title", "url", "section", "published_at", "views", "score"]
     assert rows[0] == header
     assert rows[1][2] == '광주 시내버스 "첫차부터" 파업, 쉼표, 줄\n바꿈'
-    assert rows[1][8] == ""
     assert rows[2][2] == '\'=HYPERLINK("http://evil.example","클릭")'
     assert rows[2][3] == "'@SUM(1+1)"
-    assert rows[2][6:] == ["80", "95.25", "1"]
+    assert rows[2][6:] == ["80", "95.25"]
+    assert raw.decode("utf-8") == spreadsheet.list_csv(PAGE)  # what GET /v1/rankings?format=csv answers
 
     output = tmp_path / "list.csv"
     assert mostread("export", "--kind", "trending", "--window", "1h", "--bom", "--output", str(output)).exit_code == 0
@@ -286,7 +286,7 @@ def test_export_json_and_most_read_columns(target: Target, monkeypatch: pytest.M
     page = {**PAGE, "kind": "most_read", "items": [{k: v for k, v in PAGE["items"][0].items() if k != "score"}]}
     monkeypatch.setattr(ops, "fetch_list", lambda *_: page)
     header = mostread("export").stdout.splitlines()[0]
-    assert header == "rank,article_id,title,url,section,published_at,views,previous_rank"
+    assert header == "rank,article_id,title,url,section,published_at,views"
     document = json.loads(mostread("export", "--format", "json").stdout)
     assert document["items"][0]["title"] == PAGE["items"][0]["title"]
     assert mostread("export", "--format", "xlsx").exit_code == 2

@@ -29,7 +29,7 @@ def ranking_page(query: RankingQuery) -> dict[str, Any]:
     document = published.get_list(default_db(), query.kind, query.window, query.section)
     if document is None:  # a list no run has produced yet (a section without views): empty as of the latest run
         return {
-            **query.model_dump(exclude={"limit"}),
+            **query.model_dump(exclude={"limit", "format"}),
             "generated_at": published.get_latest_run(default_db()),
             "items": [],
         }
