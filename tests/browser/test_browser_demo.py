@@ -523,3 +523,72 @@ def test_demo_page_screenshot(new_reader: Callable[..., Reader], api: Api, base_
     assert height > 1200
     if os.environ.get("MOSTREAD_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(SCREENSHOT, DEMO_PNG)
+
+
+def test_widget_leaves_out_the_article_being_read(new_reader: Callable[..., Reader], api: Api, base_url: str) -> None:
+    """On an article page the lists never recommend the article itself (the tracker's article id), and still show
+    `limit` items: the widget asks for one more. `data-exclude` leaves out more ids the same way."""
+    api.rank()
+    listed = api.rankings(**{**MAIN_LIST, "limit": "12"})["items"]
+    own = listed[0]
+    reader = new_reader()
+    page = reader.page
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/v1/rankings" and "kind=most_read" in r.url) as first:
+        page.goto(f"{base_url}/articles/{own['article_id']}")
+    assert "limit=11" in first.value.url
+    main = widget(page, MAIN)
+    expect(main.locator(".mr-headline")).to_have_text([item["title"] for item in listed[1:11]])
+    expect(main.locator(".mr-rank")).to_have_text([str(place) for place in range(1, 11)])
+    # the movement still compares the list's own ranks: the article at rank 2 is shown first
+    expect_movements(main, listed[1:11])
+
+    page.evaluate(
+        """(skip) => {
+          const el = document.createElement("div");
+          el.id = "qa-exclude";
+          el.setAttribute("data-mostread-widget", "");
+          el.setAttribute("data-limit", "5");
+          el.setAttribute("data-exclude", skip);
+          document.querySelector("aside").appendChild(el);
+          window.mostread.render(el);
+        }""",
+        f"{listed[1]['article_id']}, {listed[3]['article_id']}",
+    )
+    left_out = {own["article_id"], listed[1]["article_id"], listed[3]["article_id"]}
+    expected = [item["title"] for item in listed if item["article_id"] not in left_out][:5]
+    expect(page.locator("#qa-exclude .mr-headline")).to_have_text(expected)
+    assert reader.page_errors == []
+
+
+def test_a_story_shows_how_many_related_articles_it_has(new_reader: Callable[..., Reader], base_url: str) -> None:
+    items = [
+        {"rank": rank, "article_id": f"story-{rank}", "title": f"제목 {rank}", "section": "qa-story",
+         "url": f"{base_url}/articles/story-{rank}", "published_at": "2026-11-27T08:00:00+09:00",
+         "thumbnail_url": None, "summary": None, "views": 50 - rank, "previous_rank": rank,
+         "story_id": story, "story_articles": count}
+        for rank, story, count in ((1, "flood", 4), (2, None, 1), (3, "strike", 2), (4, "<b>x</b>", 1))
+    ]  # fmt: skip
+
+    def serve(route: Route) -> None:
+        body = {"kind": "most_read", "window": "24h", "section": "qa-story", "generated_at": "2026-11-27T09:00:00Z"}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({**body, "items": items}))
+
+    reader = new_reader()
+    reader.context.route(lambda url: "section=qa-story" in url, serve)
+    page = reader.page
+    open_front_page(reader, base_url)
+    page.evaluate(ADD_WIDGET, {"section": "qa-story"})
+    page.evaluate(ADD_WIDGET, {"section": "qa-story", "lang": "en", "id": "qa-story-en"})
+    korean, english = page.locator("#qa-widget"), page.locator("#qa-story-en")
+    expect(korean.locator(".mr-item")).to_have_count(4)
+    stories = korean.locator(".mr-item").evaluate_all(
+        "els => els.map(e => (e.querySelector('.mr-story') || {}).textContent || null)"
+    )
+    assert stories == ["관련 기사 3건", None, "관련 기사 1건", None]
+    expect(english.locator(".mr-story")).to_have_text(["3 related", "1 related"])
+    page.evaluate(
+        """() => { const el = document.querySelector("#qa-widget");
+                   el.setAttribute("data-stories", "false"); window.mostread.render(el); }"""
+    )
+    expect(korean.locator(".mr-story")).to_have_count(0)
+    assert reader.page_errors == []

@@ -27,6 +27,7 @@
         down: (n) => n + "계단 하락",
         fresh: "새로 진입",
         same: "변동 없음",
+        story: (n) => "관련 기사 " + n + "건",
       },
       en: {
         title: "Most read",
@@ -38,6 +39,7 @@
         down: (n) => "down " + n + (n > 1 ? " places" : " place"),
         fresh: "new entry",
         same: "no change",
+        story: (n) => n + " related",
       },
     },
     states = new WeakMap(),
@@ -82,10 +84,22 @@
         kind = attr(el, "kind") || "most_read",
         lang = /^en/i.test(attr(el, "lang")) ? "en" : "ko",
         q = new URLSearchParams(),
-        refresh = attr(el, "refresh") ? +attr(el, "refresh") : 60;
+        refresh = attr(el, "refresh") ? +attr(el, "refresh") : 60,
+        limit = Math.min(Math.max(parseInt(attr(el, "limit"), 10) || 10, 1), 50),
+        // The article being read is not recommended to its own reader: data-exclude names ids to leave out,
+        // and the tracker's data-article-id (or mostreadConfig.articleId) is the page's own article.
+        tracker = d.querySelector("script[data-article-id]"),
+        own = flag(el, "exclude-current", true)
+          ? (tracker && tracker.getAttribute("data-article-id")) || (w.mostreadConfig || {}).articleId || ""
+          : "",
+        skip = attr(el, "exclude")
+          .split(/[\s,]+/)
+          .concat(String(own))
+          .filter((x) => x);
       q.set("window", attr(el, "window") || "24h");
       if (attr(el, "section")) q.set("section", attr(el, "section"));
-      q.set("limit", attr(el, "limit") || "10");
+      // one more item per left-out id, so the list still shows `limit` items
+      q.set("limit", Math.min(limit + skip.length, 50));
       q.set("kind", kind);
       const url = api + "/v1/rankings?" + q;
       return {
@@ -93,10 +107,13 @@
         url: url,
         key: "mostread:v1:" + url, // sessionStorage key of the last good response body
         lang: lang,
+        limit: limit,
+        skip: skip,
         text: TEXT[lang],
         title: attr(el, "title") || (kind == "trending" ? "HOT ISSUE" : TEXT[lang].title),
         thumbs: flag(el, "thumbnails", true),
         views: flag(el, "views", true),
+        stories: flag(el, "stories", true),
         summary: flag(el, "summary", false),
         refresh: refresh > 0 ? Math.max(refresh, 10) : refresh === 0 ? 0 : 60,
       };
@@ -123,16 +140,20 @@
     },
     // Replaces the list with data.items; throws (leaving the old list alone) on a malformed body.
     draw = (s, c, data) => {
-      const items = data && data.items,
-        t = c.text,
+      let items = data && data.items;
+      const t = c.text,
         numbers = new Intl.NumberFormat(c.lang == "en" ? "en-US" : "ko-KR"),
         list = d.createDocumentFragment();
       if (!Array.isArray(items)) throw Error("mostread: bad list");
+      items = items
+        .filter((item) => item && typeof item == "object" && c.skip.indexOf(String(item.article_id)) < 0)
+        .slice(0, c.limit);
       items.forEach((item, i) => {
-        if (!item || typeof item != "object") return;
-        const rank = +item.rank || i + 1,
+        // the place shown counts the items shown; the movement compares the list's own ranks
+        const place = i + 1,
+          rank = +item.rank || place,
           li = list.appendChild(make("li", "mr-item")),
-          num = li.appendChild(make("span", rank > 3 ? "mr-rank" : "mr-rank mr-rank-top", rank)),
+          num = li.appendChild(make("span", place > 3 ? "mr-rank" : "mr-rank mr-rank-top", place)),
           body = li.appendChild(make("div", "mr-body")),
           href = safeUrl(item.url, true),
           link = body.appendChild(make(href ? "a" : "span", "mr-link")),
@@ -162,6 +183,8 @@
         if (c.views && typeof item.views == "number")
           meta.appendChild(make("span", "mr-views", t.views(numbers.format(item.views), item.views)));
         if (move) meta.appendChild(move);
+        if (c.stories && item.story_articles > 1)
+          meta.appendChild(make("span", "mr-story", t.story(numbers.format(item.story_articles - 1))));
         if (meta.firstChild) body.appendChild(meta);
       });
       s.list.textContent = "";
