@@ -96,7 +96,9 @@
           .split(/[\s,]+/)
           .concat(String(own))
           .filter((x) => x);
-      q.set("window", attr(el, "window") || "24h");
+      // a closed calendar period (2026-11-30, 2026-W48, 2026-11, 2026) instead of a moving window
+      if (attr(el, "period")) q.set("period", attr(el, "period"));
+      else q.set("window", attr(el, "window") || "24h");
       if (attr(el, "section")) q.set("section", attr(el, "section"));
       // one more item per left-out id, so the list still shows `limit` items
       q.set("limit", Math.min(limit + skip.length, 50));
