@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from mostread.trending import TrendingParameters, TrendingWindow, evaluation_time, trending_score
@@ -26,10 +26,11 @@ class CatalogEntry:
     published_ts: float
     version: str
     story_id: str | None = None
+    # the story key (``story_key``), computed once: every list of every run looks it up for each candidate
+    story: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def story(self) -> str:
-        return story_key(self.article_id, self.story_id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "story", story_key(self.article_id, self.story_id))
 
 
 def story_key(article_id: str, story_id: str | None) -> str:
@@ -119,23 +120,22 @@ def collapse_stories(
     then a heap picks the first ``depth`` stories (O(stories log depth)): no story is ever grouped twice.
     """
     choose = prefer or order
-    best: dict[str, tuple[Any, T]] = {}
-    counts: dict[str, int] = {}
+    best: dict[str, T] = {}
+    counts: dict[str, int] = dict.fromkeys(held, 0)
     for candidate in candidates:
         story = story_of(candidate)
-        counts[story] = counts.get(story, 0) + 1
-        if story in held:
-            continue
-        key = choose(candidate)
         kept = best.get(story)
-        if kept is None or key < kept[0]:
-            best[story] = (key, candidate)
-    chosen = best if prefer is None else {story: (order(item), item) for story, (_, item) in best.items()}
-    first = heapq.nsmallest(depth, chosen.items(), key=lambda story: story[1][0])
-    return Collapsed(
-        [Story(item, counts[story]) for story, (_, item) in first],
-        {story: counts.get(story, 0) for story in held},
-    )
+        if kept is None:
+            counts[story] = counts.get(story, 0) + 1
+            if story not in held:
+                best[story] = candidate
+        else:
+            # keys only where a story has a second article: most stories have one, and the heap keys those
+            counts[story] += 1
+            if choose(candidate) < choose(kept):
+                best[story] = candidate
+    first = heapq.nsmallest(depth, best.items(), key=lambda story: order(story[1]))
+    return Collapsed([Story(item, counts[story]) for story, item in first], {story: counts[story] for story in held})
 
 
 def _with_story(item: Ranked, entry: CatalogEntry, articles: int) -> Ranked:
@@ -147,17 +147,20 @@ def top_articles(
 ) -> list[Ranked]:
     """The ``depth`` most-read stories of catalogued articles, each as its most-read article: views desc, then
     newer first, then article id. Stories in ``held`` (their story keys) are left out."""
-    candidates = (
-        Ranked(article_id, views) for article_id, views in totals.items() if views > 0 and article_id in catalog
-    )
+    # (id, views) pairs, not Ranked: the one pass sees every candidate, and only the listed become items
+    candidates = ((article_id, views) for article_id, views in totals.items() if views > 0 and article_id in catalog)
     collapsed = collapse_stories(
         candidates,
-        lambda item: catalog[item.article_id].story,
-        lambda item: (-item.views, -catalog[item.article_id].published_ts, item.article_id),
+        lambda pair: catalog[pair[0]].story,
+        lambda pair: (-pair[1], -catalog[pair[0]].published_ts, pair[0]),
         depth,
         held=held,
     )
-    return [_with_story(s.representative, catalog[s.representative.article_id], s.articles) for s in collapsed.stories]
+    return [
+        Ranked(article_id, views, None, catalog[article_id].story_id, story.articles)
+        for story in collapsed.stories
+        for article_id, views in (story.representative,)
+    ]
 
 
 def trending_scores(
