@@ -161,12 +161,16 @@ class Storyline:
     - ``breaking`` takes off: its rate grows quadratically (accelerating) from ``surge_start`` to ``surge_peak``
       times the evergreen's over ``surge_seconds``, then holds. It never has the most views, but its views are
       new ones: it leads the trending lists.
+    - ``follow_ups`` (the evergreen's story's other articles) are read steadily at ``follow_up_shares`` of the
+      evergreen's rate: enough that, were stories not collapsed, they would stand among the first places.
     - Every other article keeps its Zipf rate, times ``1 + drift_amplitude * sin(2 pi t / drift_seconds + phase)``
       with a seeded phase of its own, so neighbours in the lists trade places now and then.
     """
 
     evergreen: str
     breaking: str
+    follow_ups: tuple[str, ...] = ()
+    follow_up_shares: tuple[float, ...] = (0.55, 0.45, 0.35)
     surge_start: float = 0.15
     surge_peak: float = 0.8
     surge_seconds: float = 360.0
@@ -298,6 +302,8 @@ class SyntheticReaders:
         for article_id, base, phase in zip(self.by_popularity, self._zipf, self._phases, strict=True):
             if article_id == story.evergreen:
                 weights[article_id] = base
+            elif article_id in story.follow_ups:
+                weights[article_id] = self._zipf[0] * story.follow_up_shares[story.follow_ups.index(article_id)]
             elif article_id == story.breaking:
                 weights[article_id] = self._zipf[0] * story.surge(elapsed)
             else:
@@ -508,14 +514,16 @@ def _wait_for_worker(free_workers: threading.BoundedSemaphore, deadline: float, 
 # kept), and its URLs point to the local article pages, so the demo looks fresh whenever it runs. Its readers follow
 # a storyline: the newest story, a threatened bus strike, takes off and climbs to the top of "HOT ISSUE" within
 # minutes, while a cold-weather story read steadily since the day before keeps the most views and leads "많이 본
-# 뉴스"; the other articles' shares drift, so most ranking runs move a few places (▲ / ▼ / NEW).
+# 뉴스" as one story with its three follow-ups (관련 기사 3건), which would otherwise fill the next places; the other
+# articles' shares drift, so most ranking runs move a few places (▲ / ▼ / NEW).
 BURST_REQUESTS = 200
 BURST_RATE = 100.0
 STEADY_RATE = 3.0
 NEWEST_ARTICLE_AGE = timedelta(minutes=7)
 BREAKING_ARTICLE = "news-1014"  # 광주 시내버스 … 파업: the newest story, taking off
 EVERGREEN_ARTICLE = "news-1013"  # 첫 한파특보 …: a day old, read the most, steadily
-STORYLINE = Storyline(evergreen=EVERGREEN_ARTICLE, breaking=BREAKING_ARTICLE)
+FOLLOW_UPS = ("news-1037", "news-1038", "news-1039")  # 동파, 난방비, 빙판 낙상: the cold wave's follow-ups
+STORYLINE = Storyline(evergreen=EVERGREEN_ARTICLE, breaking=BREAKING_ARTICLE, follow_ups=FOLLOW_UPS)
 
 
 def demo_catalog(base_url: str, now: datetime, path: Path = CATALOG_FILE) -> list[CatalogEntry]:

@@ -40,13 +40,15 @@ class ArticleIn(Model):
     published_at: str
     thumbnail_url: str | None = None
     summary: str | None = None
+    # articles of one developing story share it; every list shows a story once
+    story_id: str | None = None
 
     @classmethod
     def checked(cls, data: Any) -> Self | None:
         if type(data) is not dict:
             return None
         title, url, section, published_at = (data.get(name) for name in ("title", "url", "section", "published_at"))
-        thumbnail_url, summary = data.get("thumbnail_url"), data.get("summary")
+        thumbnail_url, summary, story_id = data.get("thumbnail_url"), data.get("summary"), data.get("story_id")
         if (
             _passes(title, TITLE_LENGTH, _plain_text)
             and _url_ok(url)
@@ -54,6 +56,7 @@ class ArticleIn(Model):
             and _timestamp_ok(published_at)
             and (thumbnail_url is None or _url_ok(thumbnail_url))
             and (summary is None or _passes(summary, SUMMARY_LENGTH, _plain_text))
+            and (story_id is None or _article_id_ok(story_id))
         ):
             return cls(
                 title=title,
@@ -62,6 +65,7 @@ class ArticleIn(Model):
                 published_at=published_at,
                 thumbnail_url=thumbnail_url,
                 summary=summary,
+                story_id=story_id,
             )
         return None
 

@@ -148,7 +148,10 @@ def record_views(views: Annotated[ViewIn | ViewBatchIn, Body(description="One vi
         "most_read: ordered by views in the window (desc), then published_at (newer first), then article_id. "
         "trending (windows 1h and 24h): ordered by score, then views, then published_at, then article_id. "
         "Only catalogued articles that are eligible for lists appear (not excluded, published no longer ago than "
-        "the maximum age); editors' pins and exclusions are applied. Unknown parameters are ignored."
+        "the maximum age); editors' pins and exclusions are applied. A story (articles sharing a catalog story_id) "
+        "appears once, as its most-viewed article in the window, with story_articles; a pinned article stands for "
+        "its story. With FreshnessTopHours set, a story that has stood in a most_read list's top 3 longer than that "
+        "stands at place 4. Unknown parameters are ignored."
     ),
     responses={
         200: _with_csv(_body("The list as the latest ranking run published it", RankingPage, CACHE_HEADERS)),

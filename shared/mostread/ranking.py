@@ -1,17 +1,20 @@
-"""What may be listed and in which order: eligibility, most-read and trending order, editors' pins.
-Pure; no AWS."""
+"""What may be listed and in which order: eligibility, most-read and trending order, stories, editors' pins,
+freshness rotation. Pure; no AWS."""
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
 
 from mostread.trending import TrendingParameters, TrendingWindow, evaluation_time, trending_score
 
 V = TypeVar("V", int, float)
+T = TypeVar("T")
+# how many places at the head of a most-read list freshness rotation watches
+FRESH_TOP = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,18 @@ class CatalogEntry:
     section: str
     published_ts: float
     version: str
+    story_id: str | None = None
+    # the story key (``story_key``), computed once: every list of every run looks it up for each candidate
+    story: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "story", story_key(self.article_id, self.story_id))
+
+
+def story_key(article_id: str, story_id: str | None) -> str:
+    """The story an article belongs to; an article without ``story_id`` is a story of its own. Prefixed so that a
+    story id equal to some other article's id cannot merge that article into the story."""
+    return f"s:{story_id}" if story_id is not None else f"a:{article_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +46,9 @@ class Ranked:
     article_id: str
     views: int
     score: float | None = None
+    story_id: str | None = None
+    # how many of the list's candidates belong to this item's story (1 for an article without story_id)
+    story_articles: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +88,79 @@ def list_candidates(
     return lists
 
 
-def top_articles(totals: Mapping[str, int], catalog: Mapping[str, CatalogEntry], depth: int) -> list[Ranked]:
-    """The ``depth`` most-read catalogued articles: views desc, then newer first, then article id."""
-    candidates = (
-        Ranked(article_id, views) for article_id, views in totals.items() if views > 0 and article_id in catalog
+@dataclass(frozen=True, slots=True)
+class Story(Generic[T]):
+    """A story's place in a list: the candidate standing for it and how many of the candidates are its articles."""
+
+    representative: T
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class Collapsed(Generic[T]):
+    stories: list[Story[T]]
+    # the stories listed in ``held`` (represented elsewhere, e.g. by a pin): how many candidates each has
+    held_articles: dict[str, int]
+
+
+def collapse_stories(
+    candidates: Iterable[T],
+    story_of: Callable[[T], str],
+    order: Callable[[T], Any],
+    depth: int,
+    *,
+    prefer: Callable[[T], Any] | None = None,
+    held: Collection[str] = (),
+) -> Collapsed[T]:
+    """The first ``depth`` stories of a list, each once, in list order.
+
+    ``order`` is the list's sort key (ascending), ``prefer`` the key choosing a story's representative (default
+    ``order``; a trending list prefers the most-viewed article and places it by its own score). The stories in
+    ``held`` are counted but not listed. One pass keeps each story's best candidate and count (O(candidates)),
+    then a heap picks the first ``depth`` stories (O(stories log depth)): no story is ever grouped twice.
+    """
+    choose = prefer or order
+    best: dict[str, T] = {}
+    counts: dict[str, int] = dict.fromkeys(held, 0)
+    for candidate in candidates:
+        story = story_of(candidate)
+        kept = best.get(story)
+        if kept is None:
+            counts[story] = counts.get(story, 0) + 1
+            if story not in held:
+                best[story] = candidate
+        else:
+            # keys only where a story has a second article: most stories have one, and the heap keys those
+            counts[story] += 1
+            if choose(candidate) < choose(kept):
+                best[story] = candidate
+    first = heapq.nsmallest(depth, best.items(), key=lambda story: order(story[1]))
+    return Collapsed([Story(item, counts[story]) for story, item in first], {story: counts[story] for story in held})
+
+
+def _with_story(item: Ranked, entry: CatalogEntry, articles: int) -> Ranked:
+    return replace(item, story_id=entry.story_id, story_articles=articles)
+
+
+def top_articles(
+    totals: Mapping[str, int], catalog: Mapping[str, CatalogEntry], depth: int, held: Collection[str] = ()
+) -> list[Ranked]:
+    """The ``depth`` most-read stories of catalogued articles, each as its most-read article: views desc, then
+    newer first, then article id. Stories in ``held`` (their story keys) are left out."""
+    # (id, views) pairs, not Ranked: the one pass sees every candidate, and only the listed become items
+    candidates = ((article_id, views) for article_id, views in totals.items() if views > 0 and article_id in catalog)
+    collapsed = collapse_stories(
+        candidates,
+        lambda pair: catalog[pair[0]].story,
+        lambda pair: (-pair[1], -catalog[pair[0]].published_ts, pair[0]),
+        depth,
+        held=held,
     )
-    return heapq.nsmallest(
-        depth, candidates, key=lambda item: (-item.views, -catalog[item.article_id].published_ts, item.article_id)
-    )
+    return [
+        Ranked(article_id, views, None, catalog[article_id].story_id, story.articles)
+        for story in collapsed.stories
+        for article_id, views in (story.representative,)
+    ]
 
 
 def trending_scores(
@@ -104,15 +187,28 @@ def trending_scores(
 
 
 def top_trending(
-    scores: Mapping[str, float], recent: Mapping[str, int], catalog: Mapping[str, CatalogEntry], depth: int
+    scores: Mapping[str, float],
+    recent: Mapping[str, int],
+    catalog: Mapping[str, CatalogEntry],
+    depth: int,
+    held: Collection[str] = (),
 ) -> list[Ranked]:
-    """The ``depth`` best-scoring articles: score desc, then views, then newer first, then article id."""
+    """The ``depth`` best-scoring stories: each as its most-viewed article (ties as the list's order), placed by
+    that article's own score desc, then views, then newer first, then article id."""
     candidates = (Ranked(article_id, recent[article_id], score) for article_id, score in scores.items())
-    return heapq.nsmallest(
-        depth,
+
+    def order(item: Ranked) -> tuple[float, int, float, str]:
+        return (-(item.score or 0.0), -item.views, -catalog[item.article_id].published_ts, item.article_id)
+
+    collapsed = collapse_stories(
         candidates,
-        key=lambda item: (-(item.score or 0.0), -item.views, -catalog[item.article_id].published_ts, item.article_id),
+        lambda item: catalog[item.article_id].story,
+        order,
+        depth,
+        prefer=lambda item: (-item.views, *order(item)),
+        held=held,
     )
+    return [_with_story(s.representative, catalog[s.representative.article_id], s.articles) for s in collapsed.stories]
 
 
 def place_pins(ranked: list[Ranked], pins: Iterable[tuple[Placement, Ranked]], depth: int) -> list[Ranked]:
@@ -130,3 +226,46 @@ def place_pins(ranked: list[Ranked], pins: Iterable[tuple[Placement, Ranked]], d
         else:
             placed.append(organic.popleft())
     return placed
+
+
+def held_story_articles(
+    values: Iterable[str], catalog: Mapping[str, CatalogEntry], pinned: Collection[str]
+) -> dict[str, int]:
+    """How many of a list's candidates (ids in ``values``) belong to each pinned article's story, the pinned
+    article counted even without views: what a pinned item shows as ``story_articles``. One pass."""
+    stories = {catalog[article_id].story: article_id for article_id in pinned if article_id in catalog}
+    counts = dict.fromkeys(stories.values(), 0)
+    for article_id in values:
+        entry = catalog.get(article_id)
+        if entry is not None and (pin := stories.get(entry.story)) is not None and article_id != pin:
+            counts[pin] += 1
+    return {article_id: count + 1 for article_id, count in counts.items()}
+
+
+def rotate_fresh(
+    ranked: list[Ranked],
+    story_of: Callable[[Ranked], str],
+    since: Mapping[str, float],
+    now: float,
+    hold_seconds: float,
+    top: int = FRESH_TOP,
+) -> tuple[list[Ranked], dict[str, float]]:
+    """Freshness rotation of one most-read list (stories collapsed, before pins): a story whose views have kept it
+    in the first ``top`` places at every run for more than ``hold_seconds`` moves to just below them (place
+    ``top`` + 1, keeping its views; several keep their order; in a shorter list, last). ``since`` holds, per story
+    key, when its current stretch in the first ``top`` by views began; the new mapping is returned, at most
+    ``top`` entries whatever the input. A moved story keeps its clock while its views would put it in the first
+    ``top``, so it stays moved; once they do not at some run, its clock is dropped, and it may stand at the top
+    again for another ``hold_seconds``. Only the views decide who is timed: the stories that move up in place of
+    a moved one are not, since the moved one's views, not theirs, hold those places.
+    """
+    if hold_seconds <= 0:
+        return ranked, {}
+    head = ranked[:top]
+    started = {story_of(item): since.get(story_of(item), now) for item in head}
+    stale = [item for item in head if now - started[story_of(item)] > hold_seconds]
+    if not stale:
+        return ranked, started
+    moved = {item.article_id for item in stale}
+    rest = [item for item in ranked if item.article_id not in moved]
+    return [*rest[:top], *stale, *rest[top:]], started

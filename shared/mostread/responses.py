@@ -27,6 +27,15 @@ class RankingItem(BaseModel):
     thumbnail_url: str | None
     summary: str | None = Field(description="The short excerpt a widget shows under the title, or null.")
     views: int = Field(ge=0, description="Views counted in the window.")
+    story_id: str | None = Field(
+        description="The article's story (its catalog story_id), or null. A list shows each story once, as its "
+        "most-viewed article in the window (ties as the list's order; a pinned article stands for its story)."
+    )
+    story_articles: int = Field(
+        ge=1,
+        description="How many articles of the story had views in the window among the list's candidates "
+        "(the widget's 관련 기사 N건); 1 for an article without story_id.",
+    )
     previous_rank: int | None = Field(
         description="Rank in the list as served by the previous run of the same list, or null if it was not in it."
     )

@@ -135,6 +135,11 @@ class ArticleIn(BaseModel):
     summary: (
         Annotated[str, _string(SUMMARY_LENGTH), AfterValidator(_plain_text), Documented(PLAIN_TEXT_PATTERN)] | None
     ) = None
+    story_id: ArticleId | None = Field(
+        default=None,
+        description="Shared by the articles of one story (a developing event and its follow-ups): every list shows "
+        "a story once, as its most-viewed article. Same pattern as article_id; null or absent: a story of its own.",
+    )
 
 
 class Article(ArticleIn):

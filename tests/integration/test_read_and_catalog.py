@@ -24,7 +24,7 @@ def test_korean_markup_and_emoji_round_trip_byte_for_byte(service):
     put = service.put_article("k1", body)
     assert put["statusCode"] == 200
     stored = json.loads(put["body"])
-    assert stored == {**body, "article_id": "k1"}
+    assert stored == {**body, "story_id": None, "article_id": "k1"}
     got = service.get("/v1/articles/k1", article_id="k1")
     assert json.loads(got["body"]) == stored
     assert json.dumps(TRICKY_TITLE, ensure_ascii=False).encode() in got["body"].encode("utf-8")  # no \u escapes
@@ -64,6 +64,8 @@ def test_list_shape_order_sections_and_limit(service):
         "thumbnail_url",
         "summary",
         "views",
+        "story_id",
+        "story_articles",
         "previous_rank",
     }
     assert all(item["previous_rank"] is None for item in page["items"])  # the first run: every item is new

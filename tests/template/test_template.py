@@ -403,7 +403,7 @@ def test_loader_tables_are_created_in_moto(ddb_table: str) -> None:
     assert index["IndexName"] == "catalog"
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["catalog_shard", "article_id"]
     assert index["Projection"]["ProjectionType"] == "INCLUDE"
-    assert set(index["Projection"]["NonKeyAttributes"]) == {"section", "published_at", "version"}
+    assert set(index["Projection"]["NonKeyAttributes"]) == {"section", "published_at", "version", "story_id"}
     ttl = client.describe_time_to_live(TableName=ddb_table)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] == "ENABLED"
     assert ttl["AttributeName"] == "expires_at"

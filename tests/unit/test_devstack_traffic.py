@@ -11,6 +11,7 @@ from itertools import pairwise
 import pytest
 from mostread.bots import is_crawler
 from mostread.models import EVENT_ID_PATTERN, MAX_BATCH, ViewBatchIn, ViewIn
+from mostread.ranking import CatalogEntry, top_articles
 from mostread_dev.timefmt import KST
 from mostread_dev.traffic import STORYLINE, Storyline, SyntheticReaders, TrafficMix, demo_catalog, demo_readers
 
@@ -246,3 +247,30 @@ def test_the_demo_storyline_fits_the_demo_catalog() -> None:
     # A catalog without those articles (a site's own) gets plain Zipf readers rather than an error.
     others = [entry for entry in entries if entry.article_id not in (STORYLINE.breaking, STORYLINE.evergreen)]
     assert demo_readers(others, seed=1).storyline is None
+
+
+def test_the_demo_story_collapses_in_the_most_read_list() -> None:
+    """The cold wave (the evergreen) and its three follow-ups share a story_id, and the follow-ups are read enough
+    that, uncollapsed, they would stand among the first places: collapsed, the list shows the story once."""
+    entries = demo_catalog("http://127.0.0.1:3000", datetime(2030, 1, 1, 12, 0, tzinfo=KST))
+    stories = {entry.article_id: entry.body.get("story_id") for entry in entries}
+    story = stories[STORYLINE.evergreen]
+    assert story is not None and all(stories[article_id] == story for article_id in STORYLINE.follow_ups)
+    assert sum(value == story for value in stories.values()) == 4
+    readers = demo_readers(entries, seed=1, clock=FakeClock())
+    views = Counter(view["article_id"] for request in readers.take(20000) for view in request.views)
+    catalog = {
+        entry.article_id: CatalogEntry(
+            entry.article_id,
+            entry.body["section"],
+            datetime.fromisoformat(entry.body["published_at"]).timestamp(),
+            "v",
+            entry.body.get("story_id"),
+        )
+        for entry in entries
+    }
+    uncollapsed = sorted((id_ for id_ in views if id_ in catalog), key=lambda id_: -views[id_])
+    assert uncollapsed[0] == STORYLINE.evergreen and set(STORYLINE.follow_ups) <= set(uncollapsed[:6])
+    top = top_articles(views, catalog, 10)
+    assert (top[0].article_id, top[0].story_id, top[0].story_articles) == (STORYLINE.evergreen, story, 4)
+    assert not {item.article_id for item in top} & set(STORYLINE.follow_ups)

@@ -16,7 +16,7 @@ from mostread.article_models import Article
 from mostread.dal.client import Db, batch_get, condition_held, is_live, query_all
 from mostread.ranking import CatalogEntry
 
-_OPTIONAL = ("thumbnail_url", "summary")
+_OPTIONAL = ("thumbnail_url", "summary", "story_id")
 CHANGE_LOG_SECONDS = 8 * 86400  # longer than any ranking outage a warm run would catch up from
 
 
@@ -68,7 +68,7 @@ def delete_article(db: Db, article_id: str, now: float) -> bool:
 
 
 def catalog_entries(db: Db) -> Iterator[CatalogEntry]:
-    """Every catalogued article, from the sparse ``catalog`` index (ids, sections, dates, versions only)."""
+    """Every catalogued article, from the sparse ``catalog`` index (ids, sections, dates, versions, stories only)."""
     for shard in keys.catalog_shards():
         for item in query_all(db, shard, index=keys.CATALOG_INDEX, key_attribute="catalog_shard"):
             yield _entry(item)
@@ -122,6 +122,7 @@ def _entry(item: dict[str, Any]) -> CatalogEntry:
         section=item["section"]["S"],
         published_ts=datetime.fromisoformat(item["published_at"]["S"]).timestamp(),
         version=item["version"]["S"],
+        story_id=item.get("story_id", {}).get("S"),
     )
 
 
@@ -134,6 +135,7 @@ def _article(item: dict[str, Any]) -> Article:
         published_at=item["published_at"]["S"],
         thumbnail_url=item.get("thumbnail_url", {}).get("S"),
         summary=item.get("summary", {}).get("S"),
+        story_id=item.get("story_id", {}).get("S"),
     )
 
 

@@ -72,15 +72,18 @@ def _cards_of(list_key: str, digest: str, article_ids: list[str]) -> dict[str, A
 
 
 def _item(rank: int, entry: dict[str, Any], article: Article) -> dict[str, Any]:
-    # the contract's field order: rank, the card, views, score (trending), previous_rank
+    # the contract's field order: rank, the card, views, score (trending), story, previous_rank
     item: dict[str, Any] = {
         "rank": rank,
         "article_id": article.article_id,
-        **article.model_dump(exclude={"article_id"}),
+        **article.model_dump(exclude={"article_id", "story_id"}),
     }
     item["views"] = entry["views"]
     if "score" in entry:
         item["score"] = entry["score"]
+    # the story the run collapsed the list by; a list published before stories existed has only the card's
+    item["story_id"] = entry.get("story_id", article.story_id)
+    item["story_articles"] = entry.get("story_articles", 1)
     item["previous_rank"] = entry["previous_rank"]
     return item
 

@@ -76,7 +76,7 @@ def _run(ctx: RunContext) -> RunReport:
     totals = window_totals(ctx, plan, bases.bases, live, sealed, catalog)
 
     controls = editorial.active_controls(ctx.db, ctx.now)
-    ranked = rank_lists(ctx.now, ctx.config, totals, catalog.entries, controls, state.list_keys)
+    ranked = rank_lists(ctx.now, ctx.config, totals, catalog.entries, controls, state.list_keys, state.top_since)
     lists = publish_lists(ctx, ranked, catalog.entries)
     counts = publish_counts(ctx, totals, catalog.entries, state)
     published.put_latest_run(ctx.db, ctx.generated_at, counts.chunks)
@@ -90,6 +90,7 @@ def _run(ctx: RunContext) -> RunReport:
             count_chunks=counts.chunks,
             count_hashes=counts.hashes,
             list_keys=lists.non_empty,
+            top_since=ranked.top_since,
         ),
     )
 

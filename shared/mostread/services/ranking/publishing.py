@@ -22,8 +22,10 @@ from mostread.ranking import (
     Placement,
     Ranked,
     eligible_entries,
+    held_story_articles,
     list_candidates,
     place_pins,
+    rotate_fresh,
     top_articles,
     top_trending,
     trending_scores,
@@ -35,6 +37,8 @@ from mostread.trending import TRENDING_WINDOWS, TrendingParameters
 
 STATE_LIFETIME_SECONDS = 30 * DAY_SECONDS
 ARTICLES_PER_COUNT_CHUNK = 256
+# between a list key and a story key in the state's freshness entries: neither ids, sections nor kinds hold it
+TOP_SINCE_SEPARATOR = "~"
 
 
 @dataclass
@@ -46,6 +50,8 @@ class RunState:
     count_chunks: int = published.MIN_COUNT_CHUNKS
     count_hashes: dict[str, str] = field(default_factory=dict)
     list_keys: list[str] = field(default_factory=list)
+    # freshness rotation: list key -> story key -> when (epoch seconds) its stretch in the list's top 3 began
+    top_since: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def load_state(ctx: RunContext) -> RunState:
@@ -59,12 +65,29 @@ def load_state(ctx: RunContext) -> RunState:
         count_chunks=int(meta.get("count_chunks", published.MIN_COUNT_CHUNKS)),
         count_hashes={key[2:]: value for key, value in mapping.items() if key.startswith("h:")},
         list_keys=sorted(key[2:] for key in mapping if key.startswith("l:")),
+        top_since=_top_since(mapping),
     )
+
+
+def _top_since(mapping: dict[str, Any]) -> dict[str, dict[str, float]]:
+    since: dict[str, dict[str, float]] = {}
+    for key, value in mapping.items():
+        if key.startswith("f:"):
+            list_key, _, story = key[2:].partition(TOP_SINCE_SEPARATOR)
+            since.setdefault(list_key, {})[story] = int(value) / 1000
+    return since
 
 
 def save_state(ctx: RunContext, state: RunState) -> None:
     mapping: dict[str, Any] = {f"h:{chunk}": digest for chunk, digest in state.count_hashes.items()}
     mapping.update({f"l:{key}": 1 for key in state.list_keys})
+    mapping.update(
+        {
+            f"f:{list_key}{TOP_SINCE_SEPARATOR}{story}": round(started * 1000)
+            for list_key, stories in state.top_since.items()
+            for story, started in stories.items()
+        }
+    )
     meta = {
         "last_run_ms": state.last_run_ms,
         "last_run_at": iso(state.last_run_ms / 1000) if state.last_run_ms else None,
@@ -95,6 +118,8 @@ class RankedLists:
     exclusions_in_force: int
     pins_in_force: int
     pins_not_shown: dict[str, str]
+    # freshness rotation's clocks, to be saved for the next run (empty when rotation is off)
+    top_since: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def rank_lists(
@@ -104,6 +129,7 @@ def rank_lists(
     entries: dict[str, CatalogEntry],
     controls: ActiveControls,
     previous_list_keys: Collection[str],
+    top_since: dict[str, dict[str, float]] | None = None,
 ) -> RankedLists:
     """Every list of this run, in order, with the editors' controls applied. Pure."""
     eligible = eligible_entries(entries, controls.exclusions.keys(), now, config.max_article_age_days * DAY_SECONDS)
@@ -140,17 +166,38 @@ def rank_lists(
     specs += [ListSpec.from_key(key) for key in sorted(set(previous_list_keys) - {spec.key for spec in specs})]
 
     ranked: dict[str, tuple[ListSpec, list[Ranked]]] = {}
+    clocks: dict[str, dict[str, float]] = {}
+    hold_seconds = config.freshness_top_hours * 3600
     for spec in specs:
         competing = candidates[(spec.kind, spec.window)].get(spec.section, {})
+        placements = pins.get(spec.key, [])
+        pinned_ids = [placement.article_id for placement in placements]
+        held = {eligible[article_id].story for article_id in pinned_ids}  # a pin represents its story
         if spec.kind == "trending":
-            organic = top_trending(competing, listed[spec.window], eligible, config.list_depth)
+            organic = top_trending(competing, listed[spec.window], eligible, config.list_depth, held)
         else:
-            organic = top_articles(competing, eligible, config.list_depth)
+            organic = top_articles(competing, eligible, config.list_depth, held)
+            if hold_seconds > 0:
+                organic, clocks[spec.key] = rotate_fresh(
+                    organic,
+                    lambda item: eligible[item.article_id].story,
+                    (top_since or {}).get(spec.key, {}),
+                    now,
+                    hold_seconds,
+                )
+        story_articles = (
+            held_story_articles((id_ for id_, value in competing.items() if value > 0), eligible, pinned_ids)
+            if placements
+            else {}
+        )
         pinned = [
-            (placement, _pinned(spec, placement.article_id, listed, scores)) for placement in pins.get(spec.key, [])
+            (placement, _pinned(spec, placement.article_id, listed, scores, eligible, story_articles))
+            for placement in placements
         ]
         ranked[spec.key] = (spec, place_pins(organic, pinned, config.list_depth))
-    return RankedLists(ranked, len(controls.exclusions), len(controls.pins), not_shown)
+    return RankedLists(
+        ranked, len(controls.exclusions), len(controls.pins), not_shown, {k: v for k, v in clocks.items() if v}
+    )
 
 
 @dataclass
@@ -258,12 +305,13 @@ def _pinned(
     article_id: str,
     listed: dict[WindowName, dict[str, int]],
     scores: dict[WindowName, dict[str, float]],
+    eligible: dict[str, CatalogEntry],
+    story_articles: dict[str, int],
 ) -> Ranked:
-    """A pinned article's entry: its real views (and score), whatever they are."""
+    """A pinned article's entry: its real views (and score), whatever they are, standing for its story."""
     views = listed[spec.window].get(article_id, 0)
-    if spec.kind == "trending":
-        return Ranked(article_id, views, scores[spec.window].get(article_id, 0.0))
-    return Ranked(article_id, views)
+    score = scores[spec.window].get(article_id, 0.0) if spec.kind == "trending" else None
+    return Ranked(article_id, views, score, eligible[article_id].story_id, story_articles.get(article_id, 1))
 
 
 def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, Any]:
@@ -272,5 +320,7 @@ def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, 
     entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "views": item.views}
     if item.score is not None:
         entry["score"] = item.score
+    entry["story_id"] = item.story_id
+    entry["story_articles"] = item.story_articles
     entry["previous_rank"] = previous_rank
     return entry
