@@ -50,6 +50,8 @@ class Settings:
     trending_half_life_hours: float = 12
     trending_prior_views: float = 10
     max_views_per_address: int = 20
+    # ended calendar periods stay in the archive this many days after their end
+    archive_days: int = 400
     salts_table_name: str = ""
     # when set, X-Forwarded-For is trusted only on requests carrying it (CloudFront adds it as an origin header)
     trusted_proxy_secret: str = ""
@@ -160,6 +162,7 @@ _RULES: dict[str, _Rule] = {
     "trending_half_life_hours": _number(float, 1, 720),
     "trending_prior_views": _number(float, 1, 100_000),
     "max_views_per_address": _number(int, 1, 1000),
+    "archive_days": _number(int, 1, 3650),
     "salts_table_name": _text(0, 255),
     "trusted_proxy_secret": _text(0, 256),
 }
