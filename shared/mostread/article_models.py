@@ -18,6 +18,7 @@ from mostread.models import (
     Model,
     _article_id_ok,
     _passes,
+    _period_ok,
     _plain_text,
     _position_ok,
     _regex,
@@ -96,11 +97,14 @@ class RankingQuery(Model):
     window: WindowName = "24h"
     section: str | None = None
     limit: int = 10
+    # a calendar period (mostread.periods) instead of the moving window
+    period: str | None = None
 
     @classmethod
     def checked(cls, data: Any) -> RankingQuery | None:
-        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit"}:
+        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit", "period"}:
             return None
+        period = data.get("period")
         kind, window = data.get("kind", "most_read"), data.get("window", "24h")
         section, limit = data.get("section"), data.get("limit", 10)
         if type(limit) is str and _regex(WHOLE_NUMBER_PATTERN).fullmatch(limit):
@@ -113,8 +117,9 @@ class RankingQuery(Model):
             and (section is None or _section_ok(section))
             and type(limit) is int
             and 1 <= limit <= 50
+            and (period is None or _period_ok(period))
         ):
-            return cls(kind=kind, window=window, section=section, limit=limit)
+            return cls(kind=kind, window=window, section=section, limit=limit, period=period)
         return None
 
 
