@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import http, parsing
+from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.observability import API_GATEWAY_HTTP, logger, metrics
 from mostread.resolver import Request, Response, Router
@@ -17,7 +18,7 @@ router = Router()
 
 @router.get("/v1/rankings")
 def rankings(request: Request) -> Response:
-    return _cacheable(request, reading.ranking_page(parsing.ranking_query(request.query)))
+    return _cacheable(request, reading.ranking_page(parsing.ranking_query(request.query), system_clock()))
 
 
 @router.get("/v1/articles/{article_id}/views")

@@ -14,7 +14,6 @@ from typing import Any
 from mostread import keys
 from mostread.article_models import Article, RankingQuery
 from mostread.caches import remembered
-from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.dal import catalog, editorial, published
 from mostread.dal.client import default_db
@@ -28,9 +27,9 @@ _cards: dict[str, tuple[str, dict[str, Article]]] = {}
 remembered(_cards.clear)
 
 
-def ranking_page(query: RankingQuery) -> dict[str, Any]:
+def ranking_page(query: RankingQuery, now: float) -> dict[str, Any]:
     if query.period is not None:
-        return period_page(query, system_clock())
+        return period_page(query, now)
     document = published.get_list(default_db(), query.kind, query.window, query.section)
     if document is None:  # a list no run has produced yet (a section without views): empty as of the latest run
         return {
