@@ -59,7 +59,7 @@ def test_parse(text, kind, first, after):
     ],
 )
 def test_malformed_periods_are_refused(text):
-    with pytest.raises(ValueError, match="must|month|ISO weeks|calendar|year"):
+    with pytest.raises(ValueError, match=r"must|month|ISO weeks|calendar|year"):
         parse_period(text)
 
 
