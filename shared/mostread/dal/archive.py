@@ -4,7 +4,7 @@
 * ``arch#acc``: the totals of the day being added up, with the slots (and their summary generations) already in
   them, a chunk set (``aggregates``), so a day is added up over several runs and a crash repeats a step at most;
 * ``arch#day#YYYY-MM-DD``: a finalised day's listed views per catalogued article, a chunk set of
-  ``{article_id: views}`` (zlib-compressed JSON; about 11 bytes per article-day, benchmarks/bench_archive.py);
+  ``{article_id: views}`` (zlib-compressed JSON; 3 to 7 bytes per article-day, benchmarks/bench_archive.py);
 * ``arch#month#YYYY-MM``: the same for a month, the sum of its days, with the days it holds (a day is added once);
 * ``archlist#<period>#<section or *>``: a published period list (ids and views), read with one GetItem.
 
