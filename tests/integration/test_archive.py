@@ -194,3 +194,19 @@ class _Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 55_000
+
+
+def test_a_run_without_time_left_publishes_and_leaves_the_archive_for_the_next(service: Service, clock: Clock) -> None:
+    from mostread.config import settings
+    from mostread.services.ranking import RunOptions, run_ranking
+
+    catalogue(service, "a")
+    service.run_ranking()
+    read(service, "a", 2)
+    service.deliver()
+    clock.advance(20 * 60 + SETTLED)
+    # a run with less than the archive's reserve left: the live lists are published, the archive waits
+    report = run_ranking(default_db(), settings(), clock(), RunOptions(remaining_seconds=9))
+    assert report.archive == "no time left" and report.lists_written > 0
+    assert period(service, "2028-12-31")["generated_at"] is None
+    assert service.run_ranking()["archive"] == "listed 2028-12-31"

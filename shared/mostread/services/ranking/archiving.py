@@ -45,6 +45,8 @@ MIN_TOTALS_DAYS = 14
 def advance_archive(ctx: RunContext, catalog: CatalogSnapshot) -> str:
     """One step of the archive; returns what it did, for the run's report."""
     zone = ctx.config.zone
+    if _out_of_time(ctx):
+        return "no time left"  # publishing took the run's time: the next run goes on
     state = archive.get_state(ctx.db)
     if state is None:
         # the archive starts with the day the service first runs: earlier days have no complete record
