@@ -108,7 +108,7 @@ class Service:
         self.rank = load_function("rank")
         self.read = load_function("read")
         self.catalog = load_function("catalog")
-        for module in (self.track, self.ingest, self.rank):
+        for module in (self.track, self.ingest, self.rank, self.read):
             monkeypatch.setattr(module, "system_clock", clock)
         # the stream filter of template.yaml, as the event source mapping applies it in AWS
         self._consumer = load_template().stream_consumers()[0]

@@ -119,13 +119,34 @@ def dev(
             help="Use this running DynamoDB-compatible server (tables are created if missing) instead of starting one.",
         ),
     ] = None,
+    start_at: Annotated[
+        str | None,
+        typer.Option(
+            "--start-at",
+            metavar="ISO",
+            help="Run the stack's clock (receive times, ranking runs, calendar periods) from this ISO-8601 time with "
+            "offset, taken when the command starts, at normal speed, e.g. 2028-12-31T23:59:30+09:00.",
+        ),
+    ] = None,
+    ingest_grace: Annotated[
+        int | None,
+        typer.Option(
+            "--ingest-grace",
+            min=10,
+            max=900,
+            metavar="SECONDS",
+            help="IngestGraceSeconds for the local stack (default: the template's): how long after a slot ends "
+            "the ranking waits for late views; the local stream delivers within seconds.",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole service locally.
 
     DynamoDB (DynamoDB Local, or moto without Java), every route of template.yaml over HTTP, the stream consumer,
     the scheduled ranking and a demo page at /. Prints `mostread dev: http://HOST:PORT` when ready; Ctrl-C stops it.
     """
-    options = DevOptions(host, port, rank_every, demo, dynamodb_endpoint)
+    started = time.time()
+    options = DevOptions(host, port, rank_every, demo, dynamodb_endpoint, _start_at(start_at, started), ingest_grace)
     raise typer.Exit(run_dev(options))
 
 
@@ -249,6 +270,29 @@ def top(
     console.print(ranking_table(response.json()))
 
 
+@app.command()
+def archive(
+    period: Annotated[
+        str,
+        typer.Option(
+            help="An ended calendar period in the site's time zone: YYYY-MM-DD, YYYY-Www (ISO week), YYYY-MM or YYYY."
+        ),
+    ],
+    section: Annotated[str | None, typer.Option(help="A section id (default: all sections).")] = None,
+    limit: Annotated[int, typer.Option(help="1 to 50.")] = 10,
+    url: Url = DEFAULT_URL,
+) -> None:
+    """Print the most-read list of an ended day, week, month or year (GET /v1/rankings?period=) as a table.
+
+    Computed once, a few minutes after the period ended ("not computed yet" until then); articles deleted from the
+    catalog or excluded by editors since are left out. Kept ArchiveDays (400) days after the period's end.
+    """
+    query = {"period": period, "limit": str(limit), **({"section": section} if section else {})}
+    response = _call(_client(url).get, "/v1/rankings", query)
+    _fail_unless(response, 200, "GET /v1/rankings")
+    console.print(ranking_table(response.json()))
+
+
 @editorial_app.command("list")
 def editorial_list(url: Url = DEFAULT_URL, sigv4: SigV4 = False) -> None:
     """Print the exclusions and pins in force (GET /v1/editorial); expired ones are not listed."""
@@ -359,6 +403,18 @@ def _until(until: str | None, duration: timedelta | None, *, required: bool) -> 
     if until is None and required:
         raise typer.BadParameter("give --until ISO or --for DURATION", param_hint="'--until' / '--for'")
     return until
+
+
+def _start_at(text: str | None, started: float) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="--start-at") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the time with an offset, e.g. +09:00 or Z", param_hint="--start-at")
+    return moment.timestamp(), started
 
 
 def _done(message: str) -> None:

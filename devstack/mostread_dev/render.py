@@ -13,12 +13,13 @@ def ranking_table(page: Mapping[str, Any]) -> Table:
     """A list as ``GET /v1/rankings`` serves it: rank, movement since the previous run, title, views (and the
     score of a trending list). Catalog text is shown as text, never read as rich markup."""
     section = page.get("section") or "all sections"
-    generated = page.get("generated_at") or "no ranking run yet"
+    archived = page.get("period") is not None
+    generated = page.get("generated_at") or ("not computed yet" if archived else "no ranking run yet")
     kind = page.get("kind", "most_read")
     items = page.get("items", [])
     with_score = kind == "trending" or any(item.get("score") is not None for item in items)
     table = Table(
-        title=Text(f"{kind} · {page.get('window')} · {section}"),
+        title=Text(f"{kind} · {page.get('period') if archived else page.get('window')} · {section}"),
         caption=f"generated at {generated}",
     )
     table.add_column("rank", justify="right")

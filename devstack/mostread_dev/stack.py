@@ -29,6 +29,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from mostread.clock import start_clock_at
 
 from mostread_dev.api_client import ApiClient, ApiUnavailable
 from mostread_dev.cors import cors_policy
@@ -89,6 +90,9 @@ class DevOptions:
     rank_every: float = 60.0
     demo: bool = False
     dynamodb_endpoint: str | None = None
+    # --start-at: (the instant the stack's clock starts from, the wall-clock time the command started)
+    start_at: tuple[float, float] | None = None
+    ingest_grace_seconds: int | None = None
 
 
 def local_table_names(template: Template) -> dict[str, str]:
@@ -231,6 +235,8 @@ class LocalStack:
 
     def _configure_functions(self, endpoint: str) -> None:
         overrides = local_parameter_overrides(self.template, self.options.rank_every)
+        if self.options.ingest_grace_seconds is not None:
+            overrides["IngestGraceSeconds"] = str(self.options.ingest_grace_seconds)
         environment = shared_function_environment(
             self.template, self.functions.function_ids, self.table_names, overrides
         )
@@ -347,6 +353,8 @@ def run_dev(options: DevOptions, out: TextIO | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     stack: LocalStack | None = None
     code = 0
+    if options.start_at is not None:
+        start_clock_at(*options.start_at)
     try:
         stack = LocalStack(options)
         url = stack.start()

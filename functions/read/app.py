@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mostread import http, parsing
+from mostread.clock import system_clock
 from mostread.config import settings
 from mostread.observability import API_GATEWAY_HTTP, logger, metrics
 from mostread.resolver import Request, Response, Router
@@ -18,7 +19,7 @@ router = Router()
 @router.get("/v1/rankings")
 def rankings(request: Request) -> Response:
     query = parsing.ranking_query(request.query)
-    page = reading.ranking_page(query)
+    page = reading.ranking_page(query, system_clock())
     if query.format == "csv":
         from mostread import spreadsheet  # editors' exports are rare: the widget's cold start never loads csv
 

@@ -20,6 +20,7 @@ from mostread.models import (
     Model,
     _article_id_ok,
     _passes,
+    _period_ok,
     _plain_text,
     _position_ok,
     _regex,
@@ -102,12 +103,15 @@ class RankingQuery(Model):
     window: WindowName = "24h"
     section: str | None = None
     limit: int = 10
+    # a calendar period (mostread.periods) instead of the moving window
+    period: str | None = None
     format: ListFormat = "json"
 
     @classmethod
     def checked(cls, data: Any) -> RankingQuery | None:
-        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit", "format"}:
+        if type(data) is not dict or not data.keys() <= {"kind", "window", "section", "limit", "period", "format"}:
             return None
+        period = data.get("period")
         kind, window = data.get("kind", "most_read"), data.get("window", "24h")
         section, limit, format = data.get("section"), data.get("limit", 10), data.get("format", "json")
         if type(limit) is str and _regex(WHOLE_NUMBER_PATTERN).fullmatch(limit):
@@ -120,9 +124,10 @@ class RankingQuery(Model):
             and (section is None or _section_ok(section))
             and type(limit) is int
             and 1 <= limit <= 50
+            and (period is None or _period_ok(period))
             and format in LIST_FORMATS
         ):
-            return cls(kind=kind, window=window, section=section, limit=limit, format=format)
+            return cls(kind=kind, window=window, section=section, limit=limit, period=period, format=format)
         return None
 
 

@@ -52,6 +52,8 @@ class Settings:
     max_views_per_address: int = 20
     # freshness rotation: hours a story may stand in a most-read list's top 3 before it moves down; 0 = off
     freshness_top_hours: float = 0
+    # ended calendar periods stay in the archive this many days after their end
+    archive_days: int = 400
     salts_table_name: str = ""
     # when set, X-Forwarded-For is trusted only on requests carrying it (CloudFront adds it as an origin header)
     trusted_proxy_secret: str = ""
@@ -163,6 +165,7 @@ _RULES: dict[str, _Rule] = {
     "trending_prior_views": _number(float, 1, 100_000),
     "max_views_per_address": _number(int, 1, 1000),
     "freshness_top_hours": _number(float, 0, 8760),
+    "archive_days": _number(int, 1, 3650),
     "salts_table_name": _text(0, 255),
     "trusted_proxy_secret": _text(0, 256),
 }

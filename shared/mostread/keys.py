@@ -27,6 +27,10 @@ CATALOG_LOG = "catalog-log"  # every catalog change, so a ranking run reads chan
 RUN_STATE = "state#ranking"  # bookkeeping of the ranking run
 LEASE = "state#lease"  # held by the one ranking run that may run now
 EDITORIAL = "editorial"  # exclusions and pins, one partition: the ranking run reads them all with one Query
+ARCHIVE = "arch#"  # the calendar archive's work: its state, the day being added up, day and month totals
+ARCHIVE_LIST = "archlist#"  # the published lists of ended calendar periods (the only archive keys the reader reads)
+ARCHIVE_STATE = "arch#state"  # which day the archive adds up next and which weeks, months, years wait to be listed
+ARCHIVE_DAY_IN_PROGRESS = "arch#acc"  # the totals of the day being added up, slot by slot, over several runs
 
 ITEM = "-"  # sort key of single-item partitions
 
@@ -141,3 +145,17 @@ def exclusion_sort_key(article_id: str) -> str:
 
 def pin_sort_key(article_id: str) -> str:
     return f"pin#{article_id}"
+
+
+def archive_day_key(day: str) -> str:
+    """A finalised day's per-article listed views (``YYYY-MM-DD`` in the site's zone)."""
+    return f"{ARCHIVE}day#{day}"
+
+
+def archive_month_key(month: str) -> str:
+    """A month's per-article listed views, added up day by day, so a year's list reads 12 of these, not 365 days."""
+    return f"{ARCHIVE}month#{month}"
+
+
+def archive_list_key(period: str, section: str | None) -> str:
+    return f"{ARCHIVE_LIST}{period}#{section or '*'}"

@@ -80,6 +80,7 @@ SUMMARY_LENGTH = (0, 500)
 URL_LENGTH = (1, 2048)
 TIMESTAMP_LENGTH = (0, 64)
 REASON_LENGTH = (0, 500)
+PERIOD_LENGTH = (4, 10)
 
 
 # --- the rules pydantic cannot state as constraints: the schemas run them as validators, the checks below too -----
@@ -123,6 +124,13 @@ def _iso_with_offset(value: str) -> str:
         raise ValueError("must be an ISO-8601 date-time") from None
     if moment.utcoffset() is None:
         raise ValueError("must carry a UTC offset, e.g. +09:00 or Z")
+    return value
+
+
+def _calendar_period(value: str) -> str:
+    from mostread.periods import parse_period
+
+    parse_period(value)
     return value
 
 
@@ -180,6 +188,10 @@ def _timestamp_ok(value: object) -> TypeGuard[str]:
 
 def _url_ok(value: object) -> TypeGuard[str]:
     return _passes(value, URL_LENGTH, _http_url)
+
+
+def _period_ok(value: object) -> TypeGuard[str]:
+    return _passes(value, PERIOD_LENGTH, _calendar_period)
 
 
 def _position_ok(value: object) -> TypeGuard[int]:

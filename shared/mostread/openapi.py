@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from mostread import http
 from mostread.models import MAX_BATCH, MAX_BODY_BYTES, Kind, ListFormat
+from mostread.periods import PERIOD_PATTERN
 from mostread.responses import ArticleViews, EditorialListing, ErrorBody, RankingPage
 from mostread.schemas import (
     Article,
@@ -151,12 +152,19 @@ def record_views(views: Annotated[ViewIn | ViewBatchIn, Body(description="One vi
         "the maximum age); editors' pins and exclusions are applied. A story (articles sharing a catalog story_id) "
         "appears once, as its most-viewed article in the window, with story_articles; a pinned article stands for "
         "its story. With FreshnessTopHours set, a story that has stood in a most_read list's top 3 longer than that "
-        "stands at place 4. Unknown parameters are ignored."
+        "stands at place 4. Unknown parameters are ignored. "
+        "With `period`: the most_read list of an ended calendar period in the site's time zone (SiteTimeZone), "
+        "computed once when it ended; the maximum age does not apply, articles deleted or excluded since are left "
+        "out, and `previous_rank` is null."
     ),
     responses={
         200: _with_csv(_body("The list as the latest ranking run published it", RankingPage, CACHE_HEADERS)),
         304: NOT_MODIFIED,
-        400: _error("A parameter out of range (trending with window=7d: field `window`), naming it"),
+        400: _error(
+            "A parameter out of range (trending with window=7d: field `window`), naming it; with `period`: "
+            "`window` given too, a period that has not ended or ended more than ArchiveDays ago, or a malformed one "
+            "(field `period`), or a kind other than most_read (field `kind`)"
+        ),
     },
 )
 def get_rankings(
@@ -164,6 +172,15 @@ def get_rankings(
     window: Annotated[WindowName, Query(description="1h, 24h or 7d; trending has 1h and 24h")] = "24h",
     section: Annotated[Section | None, Query(description="A section id; absent: all sections")] = None,
     limit: Annotated[int, Query(ge=1, le=50, description="Number of items")] = 10,
+    period: Annotated[
+        str | None,
+        Query(
+            pattern=PERIOD_PATTERN,
+            description="An ended calendar period instead of a window: YYYY-MM-DD (a day), YYYY-Www (an ISO week), "
+            "YYYY-MM (a month) or YYYY (a year), in the site's time zone; kept ArchiveDays (400) days after it ended. "
+            "Not with `window`; most_read only.",
+        ),
+    ] = None,
     format: Annotated[
         ListFormat,
         Query(description="json, or csv: the same list as text/csv for spreadsheets (UTF-8, a header row)"),

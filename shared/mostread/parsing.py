@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # imported where used: the tracker, which only parses views, 
 VIEWS_CONTENT_TYPES = ("application/json", "text/plain")  # text/plain: what navigator.sendBeacon sends
 MAX_ARTICLE_BODY_BYTES = 64 * 1024
 MAX_EDITORIAL_BODY_BYTES = 16 * 1024
-RANKING_PARAMETERS = frozenset({"kind", "window", "section", "limit", "format"})
+RANKING_PARAMETERS = frozenset({"kind", "window", "section", "limit", "period", "format"})
 
 
 def views(body: bytes | None, content_type: str | None) -> list[ViewIn]:
@@ -60,7 +60,12 @@ def ranking_query(parameters: Mapping[str, str] | None) -> RankingQuery:
     from mostread.article_models import RankingQuery
 
     known = {name: value for name, value in (parameters or {}).items() if name in RANKING_PARAMETERS}
-    return validate(RankingQuery, known)
+    if "period" in known and "window" in known:
+        raise ClientError("invalid_field", "period: a calendar period replaces the window; give one of them", "period")
+    query = validate(RankingQuery, known)
+    if query.period is not None and query.kind != "most_read":
+        raise ClientError("invalid_field", "kind: calendar periods have most_read lists only", "kind")
+    return query
 
 
 def article_id(raw: str | None) -> str:

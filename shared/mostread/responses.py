@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from mostread.models import Kind
+from mostread.periods import PERIOD_PATTERN
 from mostread.schemas import Exclusion, Pin
 from mostread.timebuckets import WindowName
 
@@ -50,10 +51,18 @@ class RankingPage(BaseModel):
     model_config = _RESPONSE
 
     kind: Kind
-    window: WindowName
+    window: WindowName | SkipJsonSchema[None] = Field(
+        default=None, description="The moving window of the list; absent from a calendar period's list."
+    )
+    period: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="The calendar period of an archive list (asked with `period`), instead of `window`.",
+        pattern=PERIOD_PATTERN,
+    )
     section: str | None = Field(description="The section of the list, or null for the all-sections list.")
     generated_at: str | None = Field(
-        description="ISO-8601 UTC time of the ranking run that produced the list; null before the first run."
+        description="ISO-8601 UTC time of the ranking run that produced the list; null before the first run (for a "
+        "calendar period: before the archive has computed its list, a few minutes after the period's end)."
     )
     items: list[RankingItem] = Field(description="At most `limit` items; empty before the first run.")
 

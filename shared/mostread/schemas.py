@@ -37,6 +37,7 @@ from mostread.models import (
     KIND_WINDOWS,
     MAX_BATCH,
     MAX_POSITION,
+    PERIOD_LENGTH,
     PLAIN_TEXT_PATTERN,
     REASON_LENGTH,
     REF_LENGTH,
@@ -49,6 +50,7 @@ from mostread.models import (
     URL_LENGTH,
     Kind,
     ListFormat,
+    _calendar_period,
     _http_url,
     _iso_with_offset,
     _no_dot_dot,
@@ -56,6 +58,7 @@ from mostread.models import (
     _plain_whole_number,
     _window_of,
 )
+from mostread.periods import PERIOD_PATTERN
 from mostread.timebuckets import WindowName
 
 # Every model is built on first use, not when this module is imported: most importers need one or two.
@@ -164,6 +167,9 @@ class RankingQuery(BaseModel):
     window: WindowName = "24h"
     section: Section | None = None
     limit: Annotated[int, BeforeValidator(_plain_whole_number), Field(ge=1, le=50)] = 10
+    period: Annotated[str, _string(PERIOD_LENGTH, pattern=PERIOD_PATTERN), AfterValidator(_calendar_period)] | None = (
+        None
+    )
     format: ListFormat = "json"
 
     _window_fits_kind = field_validator("window")(_window_of_kind)

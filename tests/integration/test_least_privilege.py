@@ -110,7 +110,10 @@ def test_the_read_function_cannot_write_and_the_tracker_cannot_read_the_catalog(
         for s in _statements("ReadFunction")
         for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
     }
-    assert read_actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem"}
+    # Query: the editors' exclusions, which a calendar period's list applies when it is read
+    assert read_actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    assert not _allowed("ReadFunction", "Query", "ViewsTable", None, ["arch#day#2026-11-27"])
+    assert not _allowed("ReadFunction", "GetItem", "ViewsTable", None, ["arch#state"])
     assert _allowed("ReadFunction", "BatchGetItem", "ViewsTable", None, ["article#a1", "article#a2"])
     assert not _allowed("ReadFunction", "BatchGetItem", "ViewsTable", None, ["article#a1", "view#e:x"])
     assert not _allowed("TrackFunction", "GetItem", "ViewsTable", None, ["article#a1"])
@@ -153,3 +156,26 @@ def test_editorial_calls_are_within_the_policies(service, recorder):
     for function_id in ("CatalogFunction", "RankFunction", "ReadFunction", "TrackFunction", "IngestFunction"):
         assert not _allowed(function_id, "PutItem", "ViewsTable", None, ["editorial"]), function_id
         assert not _allowed(function_id, "DeleteItem", "ViewsTable", None, ["editorial"]), function_id
+
+
+def test_archive_calls_are_within_the_policies(service, recorder):
+    """Runs crossing a Seoul midnight add up the day and list it; the reader reads a period's list, exclusions and
+    cards, and nothing of the archive's work."""
+    run_as(recorder, "CatalogFunction", lambda: service.put_article("a1", article()))
+    run_as(recorder, "EditorialFunction", lambda: service.editorial("PUT", "/v1/editorial/exclusions/x", {}))
+    service.view("a1", visitor=1)
+    service.deliver()
+    run_as(recorder, "RankFunction", service.run_ranking)  # 21:00 in Seoul: the archive starts
+    service.clock.advance(3 * 3600 + 300)  # past midnight and the last slot's grace
+    steps = []
+    for _ in range(3):  # the day, then the month that ends with it (2026-11-30 is not it: nothing else)
+        recorder.calls.clear()
+        report = service.run_ranking()
+        steps.append(report["archive"])
+        denied = [call for call in recorder.calls if not _allowed("RankFunction", *call)]
+        assert not denied, f"RankFunction would be denied {denied}"
+    assert steps[0] == "listed 2026-11-27"
+    run_as(recorder, "ReadFunction", lambda: service.rankings(period="2026-11-27"))
+    assert {call[0] for call in recorder.calls} == {"GetItem", "Query", "BatchGetItem"}
+    assert not _allowed("ReadFunction", "PutItem", "ViewsTable", None, ["archlist#2026-11-27#*"])
+    assert not _allowed("TrackFunction", "PutItem", "ViewsTable", None, ["arch#state"])

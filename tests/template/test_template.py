@@ -274,7 +274,8 @@ def test_read_function_cannot_write(template: Template) -> None:
     for statement in statements(template, "ReadFunction"):
         for action in actions(statement):
             assert not action.endswith(WRITE_ACTIONS), action
-        assert set(leading_keys(statement) or []) <= {"list#*", "counts#*", "article#*"}
+        # and editorial: the reader applies today's exclusions to a calendar period's list (one Query)
+        assert set(leading_keys(statement) or []) <= {"list#*", "counts#*", "article#*", "archlist#*", "editorial"}
 
 
 def test_track_function_touches_only_views_and_salts(template: Template) -> None:
@@ -320,6 +321,8 @@ def test_writers_write_only_their_own_keys(template: Template) -> None:
         "counts#*",
         "state#*",
         "slots",
+        "arch#*",
+        "archlist#*",
     }
     assert written("EditorialFunction") == {"editorial"}
 
@@ -337,8 +340,9 @@ def test_editorial_function_manages_only_the_editorial_partition(template: Templ
     for function_id in template.functions():
         for statement in statements(template, function_id):
             if function_id != "EditorialFunction" and "editorial" in (leading_keys(statement) or []):
-                # only the ranking run reads the controls; it never writes them
-                assert function_id == "RankFunction"
+                # the ranking run reads the controls, the reader queries them for a calendar period's list; neither
+                # writes them
+                assert function_id in ("RankFunction", "ReadFunction")
                 assert "dynamodb:Query" in actions(statement)
                 assert not any(action.endswith(WRITE_ACTIONS) for action in actions(statement))
 

@@ -7,6 +7,7 @@ DynamoDB removes stale entries by itself. Whether an entry is in force is decide
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from mostread import keys
@@ -66,6 +67,17 @@ def all_controls(db: Db) -> tuple[list[Exclusion], list[Pin]]:
                 )
             )
     return exclusions, pins
+
+
+def excluded_ids(db: Db, now: float) -> set[str]:
+    """The articles excluded at ``now`` (for the archive's lists, which apply exclusions when read): one Query of
+    the exclusions' sort keys."""
+    excluded: set[str] = set()
+    for item in query_all(db, keys.EDITORIAL, consistent=True, sk_prefix=_EXCLUSION):
+        until = _text(item, "until")
+        if until is None or datetime.fromisoformat(until).timestamp() > now:
+            excluded.add(item["article_id"]["S"])
+    return excluded
 
 
 def _item(sort_key: str, article_id: str, until_ts: float | None) -> dict[str, Any]:

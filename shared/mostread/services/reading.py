@@ -14,8 +14,10 @@ from typing import Any
 from mostread import keys
 from mostread.article_models import Article, RankingQuery
 from mostread.caches import remembered
-from mostread.dal import catalog, published
+from mostread.config import settings
+from mostread.dal import catalog, editorial, published
 from mostread.dal.client import default_db
+from mostread.errors import ClientError
 from mostread.timebuckets import WINDOWS
 
 MAX_CACHED_LISTS = 1000
@@ -25,11 +27,13 @@ _cards: dict[str, tuple[str, dict[str, Article]]] = {}
 remembered(_cards.clear)
 
 
-def ranking_page(query: RankingQuery) -> dict[str, Any]:
+def ranking_page(query: RankingQuery, now: float) -> dict[str, Any]:
+    if query.period is not None:
+        return period_page(query, now)
     document = published.get_list(default_db(), query.kind, query.window, query.section)
     if document is None:  # a list no run has produced yet (a section without views): empty as of the latest run
         return {
-            **query.model_dump(exclude={"limit", "format"}),
+            **query.model_dump(exclude={"limit", "period", "format"}),
             "generated_at": published.get_latest_run(default_db()),
             "items": [],
         }
@@ -41,6 +45,40 @@ def ranking_page(query: RankingQuery) -> dict[str, Any]:
         "generated_at": document["generated_at"],
         "items": _with_cards(list_key, document.get("catalog_digest", ""), document["items"], query.limit),
     }
+
+
+def period_page(query: RankingQuery, now: float) -> dict[str, Any]:
+    """An ended calendar period's list, as the archive computed it, without the articles deleted from the catalog
+    or excluded by editors since (the others move up). Before the archive has computed it: no items, no time."""
+    from mostread.dal import archive  # with the ranking's counting rules: loaded by period requests only
+    from mostread.periods import parse_period
+
+    assert query.period is not None
+    period, config = parse_period(query.period), settings()
+    if not period.ended_by(now, config.zone):
+        raise ClientError("invalid_field", f"period: {period} has not ended yet", "period")
+    if period.expired(now, config.zone, config.archive_days):
+        raise ClientError(
+            "invalid_field", f"period: {period} ended more than {config.archive_days} days ago (ArchiveDays)", "period"
+        )
+    page: dict[str, Any] = {"kind": query.kind, "period": period.name, "section": query.section}
+    document = archive.get_list(default_db(), period.name, query.section, now)
+    if document is None:
+        return {**page, "generated_at": None, "items": []}
+    excluded = editorial.excluded_ids(default_db(), now)
+    entries = [{**entry, "previous_rank": None} for entry in document["items"] if entry["article_id"] not in excluded]
+    shown: list[dict[str, Any]] = []
+    # titles may have been edited since the period was listed: cards are read fresh (archive reads are rare)
+    for start in range(0, len(entries), query.limit):
+        if len(shown) >= query.limit:
+            break
+        wanted = entries[start : start + query.limit]
+        cards = catalog.get_articles(default_db(), [entry["article_id"] for entry in wanted], consistent=True)
+        for entry in wanted:
+            article = cards.get(entry["article_id"])
+            if article is not None and len(shown) < query.limit:
+                shown.append(_item(len(shown) + 1, entry, article))
+    return {**page, "generated_at": document["generated_at"], "items": shown}
 
 
 def _with_cards(list_key: str, digest: str, entries: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:

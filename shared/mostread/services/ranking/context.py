@@ -22,6 +22,9 @@ CATALOG_LOG_MARGIN_MS = 30_000
 # again, so the reserve keeps a margin over that.
 PUBLISH_RESERVE_SECONDS = 30.0
 DEFAULT_RUN_SECONDS = 55.0
+# The calendar archive works after publishing, with what is left of the run but this (its last writes and the
+# function's own exit), so archive work never makes a run overrun its timeout.
+ARCHIVE_RESERVE_SECONDS = 10.0
 
 
 @dataclass
@@ -32,12 +35,21 @@ class RunContext:
     # monotonic time by which reading and sealing must stop
     deadline: float
     monotonic: Callable[[], float] = time.monotonic
+    # monotonic time by which the archive's step, after publishing, must stop
+    finish_by: float = float("inf")
 
     @classmethod
     def starting(
         cls, db: Db, config: Settings, now: float, remaining_seconds: float = DEFAULT_RUN_SECONDS
     ) -> RunContext:
-        return cls(db, config, now, time.monotonic() + max(remaining_seconds - PUBLISH_RESERVE_SECONDS, 1.0))
+        started = time.monotonic()
+        return cls(
+            db,
+            config,
+            now,
+            started + max(remaining_seconds - PUBLISH_RESERVE_SECONDS, 1.0),
+            finish_by=started + remaining_seconds - ARCHIVE_RESERVE_SECONDS,
+        )
 
     @property
     def now_ms(self) -> int:
@@ -74,5 +86,6 @@ class RunReport:
     pins_in_force: int = 0
     # pinned articles that cannot be shown, with why: an editor's pin that does nothing should be visible to ops
     pins_not_shown: dict[str, str] = field(default_factory=dict)
+    archive: str = ""  # the calendar archive's step in this run (services/ranking/archiving.py)
     seconds: float = 0.0
     seconds_since_previous_run: float | None = None
