@@ -50,6 +50,8 @@ class Settings:
     trending_half_life_hours: float = 12
     trending_prior_views: float = 10
     max_views_per_address: int = 20
+    # seconds a page is visible before the tracker reports its reader engaged; 0: no engaged reports
+    engaged_seconds: int = 15
     salts_table_name: str = ""
     # when set, X-Forwarded-For is trusted only on requests carrying it (CloudFront adds it as an origin header)
     trusted_proxy_secret: str = ""
@@ -160,6 +162,7 @@ _RULES: dict[str, _Rule] = {
     "trending_half_life_hours": _number(float, 1, 720),
     "trending_prior_views": _number(float, 1, 100_000),
     "max_views_per_address": _number(int, 1, 1000),
+    "engaged_seconds": _number(int, 0, 600),
     "salts_table_name": _text(0, 255),
     "trusted_proxy_secret": _text(0, 256),
 }

@@ -123,6 +123,13 @@ def _iso_with_offset(value: str) -> str:
     return value
 
 
+def _engaged_needs_event(event_id: str | None, engaged: object) -> str | None:
+    # an engaged report names the page view it belongs to: without it, it could only be counted as a guess
+    if engaged is True and event_id is None:
+        raise ValueError("required when engaged is true (the event_id of the page view)")
+    return event_id
+
+
 def _window_of(kind: object, window: str) -> str:
     if kind in KIND_WINDOWS and window not in KIND_WINDOWS[kind]:
         raise ValueError(f"{kind} lists have the windows {', '.join(KIND_WINDOWS[kind])}")
@@ -227,23 +234,28 @@ def _dumped(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ViewIn(Model):
-    """One page view as the article page reports it. Unknown fields are ignored."""
+    """One page view as the article page reports it, or (``engaged``) the report that its reader stayed with it.
+    Unknown fields are ignored."""
 
     article_id: str
     event_id: str | None = None
     ref: str | None = None
+    engaged: bool = False
 
     @classmethod
     def checked(cls, data: Any) -> ViewIn | None:
         if type(data) is not dict:
             return None
         article_id, event_id, ref = data.get("article_id"), data.get("event_id"), data.get("ref")
+        engaged = data.get("engaged", False)
         if (
             _article_id_ok(article_id)
             and (event_id is None or _matches(event_id, EVENT_ID_LENGTH, EVENT_ID_PATTERN))
             and (ref is None or _passes(ref, REF_LENGTH, _plain_text))
+            and type(engaged) is bool
+            and (event_id is not None or not engaged)
         ):
-            return cls(article_id=article_id, event_id=event_id, ref=ref)
+            return cls(article_id=article_id, event_id=event_id, ref=ref, engaged=engaged)
         return None
 
 

@@ -53,6 +53,7 @@ from mostread.models import (
     _no_dot_dot,
     _plain_text,
     _plain_whole_number,
+    _engaged_needs_event,
     _window_of,
 )
 from mostread.timebuckets import WindowName
@@ -97,14 +98,33 @@ Timestamp = Annotated[
 ]
 
 
+def _event_of_engaged(event_id: str | None, info: ValidationInfo) -> str | None:
+    return _engaged_needs_event(event_id, info.data.get("engaged"))
+
+
 class ViewIn(BaseModel):
-    """One page view as the article page reports it. Unknown fields are ignored."""
+    """One page view as the article page reports it, or (``engaged``) the report that its reader stayed with it.
+    Unknown fields are ignored."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     article_id: ArticleId
-    event_id: EventId | None = None
+    # engaged comes before event_id: an engaged report needs one
+    engaged: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="true: the reader stayed with the page view named by event_id (sent once per page view, "
+            "after the page was visible for EngagedSeconds or the reader reached the article's end). Counts "
+            "toward kind=engaged only, and only when that page view was counted.",
+        ),
+    ] = False
+    event_id: Annotated[EventId | None, Field(validate_default=True, description="Required when engaged is true.")] = (
+        None
+    )
     ref: Ref | None = None
+
+    _engaged_needs_event = field_validator("event_id")(_event_of_engaged)
 
 
 class ViewBatchIn(BaseModel):

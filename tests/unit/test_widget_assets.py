@@ -61,7 +61,7 @@ def test_dist_is_up_to_date(built: dict[str, bytes]) -> None:
 def test_sizes_within_budget(built: dict[str, bytes]) -> None:
     measured = build_mod.sizes(built)
     print("\n" + build_mod.table(measured))
-    assert measured["tracker.v1.js"]["gzip"] <= 1024
+    assert measured["tracker.v1.js"]["gzip"] <= 1536
     assert measured["widget.v1.js"]["gzip"] <= 4096
     assert build_mod.over_budget(measured) == []
 
