@@ -397,6 +397,8 @@ def list_columns(kind: str) -> list[str]:
     columns = ["rank", "article_id", "title", "url", "section", "published_at", "views"]
     if kind == "trending":
         columns.append("score")
+    if kind == "engaged":
+        columns.append("read_rate")
     return [*columns, "previous_rank"]
 
 

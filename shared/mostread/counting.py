@@ -439,9 +439,7 @@ def article_totals(totals: Mapping[str, int]) -> dict[str, int]:
 def capped_totals(totals: Mapping[str, int]) -> dict[str, int]:
     """Capped page views per article (capped engaged reports are not views)."""
     return {
-        key[1:]: views
-        for key, views in totals.items()
-        if key.startswith(CAPPED_KEY_PREFIX) and is_article_key(key[1:])
+        key[1:]: views for key, views in totals.items() if key.startswith(CAPPED_KEY_PREFIX) and is_article_key(key[1:])
     }
 
 

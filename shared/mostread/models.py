@@ -64,8 +64,12 @@ TIMESTAMP_PATTERN = (
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 
-Kind = Literal["most_read", "trending"]
-KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
+Kind = Literal["most_read", "trending", "engaged"]
+KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {
+    "most_read": ("1h", "24h", "7d"),
+    "trending": ("1h", "24h"),
+    "engaged": ("1h", "24h", "7d"),
+}
 MAX_POSITION = 50
 # (min, max) length of each kind of string field
 ARTICLE_ID_LENGTH = (1, 128)

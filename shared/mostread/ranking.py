@@ -26,11 +26,13 @@ class CatalogEntry:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """One place in a list before it is joined with the catalog; ``score`` only in trending lists."""
+    """One place in a list before it is joined with the catalog; ``score`` only in trending lists, ``read_rate``
+    only in engaged lists (where ``views`` are engaged readers)."""
 
     article_id: str
     views: int
     score: float | None = None
+    read_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,17 @@ def top_trending(
         candidates,
         key=lambda item: (-(item.score or 0.0), -item.views, -catalog[item.article_id].published_ts, item.article_id),
     )
+
+
+def read_rate(engaged: int, views: int) -> float:
+    """Engaged readers per counted view, 0 to 1, to three places. A window's edge may cut a slot between a
+    visitor's first view (counted in an earlier bucket) and a later page view they were engaged with: the
+    ratio is clamped, never above 1."""
+    if engaged <= 0:
+        return 0.0
+    if views <= 0:
+        return 1.0
+    return min(1.0, round(engaged / views, 3))
 
 
 def place_pins(ranked: list[Ranked], pins: Iterable[tuple[Placement, Ranked]], depth: int) -> list[Ranked]:

@@ -26,17 +26,26 @@ class RankingItem(BaseModel):
     published_at: str = Field(description="ISO-8601 with the offset the CMS gave, e.g. 2026-11-27T08:00:00+09:00.")
     thumbnail_url: str | None
     summary: str | None = Field(description="The short excerpt a widget shows under the title, or null.")
-    views: int = Field(ge=0, description="Views counted in the window.")
+    views: int = Field(
+        ge=0, description="Views counted in the window; in engaged lists, engaged readers (distinct visitors)."
+    )
     previous_rank: int | None = Field(
         description="Rank in the list as served by the previous run of the same list, or null if it was not in it."
     )
     score: float | SkipJsonSchema[None] = Field(
         default=None, description="Trending lists only: the trending score the list is ordered by."
     )
+    read_rate: float | SkipJsonSchema[None] = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Engaged lists only: engaged readers ÷ counted views of the article in the window (widget "
+        "clicks included), 0 to 1, to three places.",
+    )
 
 
 class RankingPage(BaseModel):
-    """GET /v1/rankings: one published list (많이 본 뉴스 or 급상승 뉴스)."""
+    """GET /v1/rankings: one published list (많이 본 뉴스, 급상승 뉴스 or 끝까지 읽은 뉴스)."""
 
     model_config = _RESPONSE
 

@@ -48,12 +48,12 @@ from mostread.models import (
     TITLE_LENGTH,
     URL_LENGTH,
     Kind,
+    _engaged_needs_event,
     _http_url,
     _iso_with_offset,
     _no_dot_dot,
     _plain_text,
     _plain_whole_number,
-    _engaged_needs_event,
     _window_of,
 )
 from mostread.timebuckets import WindowName

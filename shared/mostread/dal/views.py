@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
@@ -67,7 +67,7 @@ def mark_engaged(event_key: str, article_id: str, received_ms: int, db: Db | Non
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-        held = error.response.get("Item") or {}
+        held: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
         if held.get("a", {}).get("S") == article_id and ENGAGED_AT in held:
             return "duplicate"
         return "ignored"

@@ -22,9 +22,9 @@ from mostread import keys
 from mostread.caches import remembered
 from mostread.clock import Clock
 from mostread.config import settings
+from mostread.counting import engaged_key
 from mostread.dal import viewlog
 from mostread.dal.client import Db
-from mostread.counting import engaged_key
 from mostread.dal.views import ENGAGED_AT, engaged_ms, view_from_image
 from mostread.logrow import LoggedView
 from mostread.observability import logger

@@ -81,6 +81,8 @@ def _item(rank: int, entry: dict[str, Any], article: Article) -> dict[str, Any]:
     item["views"] = entry["views"]
     if "score" in entry:
         item["score"] = entry["score"]
+    if "read_rate" in entry:
+        item["read_rate"] = entry["read_rate"]
     item["previous_rank"] = entry["previous_rank"]
     return item
 
