@@ -176,13 +176,24 @@ def test_stream_consumer_bisects_and_keeps_only_new_views(template: Template) ->
     assert event["Properties"]["BisectBatchOnFunctionError"] is True
     assert event["Properties"]["StartingPosition"] == "TRIM_HORIZON"
     assert consumer.filter_patterns == [
-        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}}
+        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}},
+        {
+            "eventName": ["MODIFY"],
+            "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}, "NewImage": {"g": {"N": [{"exists": True}]}}},
+        },
     ]
 
-    def record(event_name: str, pk: str) -> dict[str, Any]:
-        return {"eventName": event_name, "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": "x"}}}}
+    def record(event_name: str, pk: str, image: dict[str, Any] | None = None) -> dict[str, Any]:
+        change: dict[str, Any] = {"Keys": {"pk": {"S": pk}, "sk": {"S": "x"}}}
+        if image is not None:
+            change["NewImage"] = image
+        return {"eventName": event_name, "dynamodb": change}
 
     assert consumer.accepts(record("INSERT", "view#2024-01-01T10:00#a"))
+    # a page view marked engaged: the only change of a view item that is counted
+    assert consumer.accepts(record("MODIFY", "view#e:abcdefgh", {"a": {"S": "a"}, "g": {"N": "1795780800000"}}))
+    assert not consumer.accepts(record("MODIFY", "view#e:abcdefgh", {"a": {"S": "a"}}))
+    assert not consumer.accepts(record("MODIFY", "log#x", {"g": {"N": "1"}}))
     assert not consumer.accepts(record("MODIFY", "view#2024-01-01T10:00#a"))
     assert not consumer.accepts(record("REMOVE", "view#2024-01-01T10:00#a"))  # TTL deletes
     assert not consumer.accepts(record("INSERT", "log#2024-01-01T10:00"))

@@ -80,9 +80,10 @@ def record_views(
     now: float,
     salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
     store: Callable[[RecordedView], bool] = put_view,
+    engage: Callable[[str, str, int], EngagedOutcome] = mark_engaged,
 ) -> ViewsAccepted:
     """The answer alone, for callers that need no metrics."""
-    return track_views(views, reader, now, salt_for_day, store).answer
+    return track_views(views, reader, now, salt_for_day, store, engage).answer
 
 
 def _store_views(
