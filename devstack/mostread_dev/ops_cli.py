@@ -245,8 +245,8 @@ def export(
     From GET /v1/rankings (the API's own URL; at most 50 items, the API's limit). CSV: UTF-8 (no BOM unless --bom),
     RFC 4180 quoting and CRLF line ends, the header rank, article_id, title, url, section, published_at, views,
     score (trending lists only), read_rate (engaged lists only), previous_rank. Spreadsheet-safe: a text cell that
-    starts with =, +, -, @, a tab or a carriage return is written with a leading ' so no spreadsheet runs it as a formula (the apostrophe is then
-    part of the cell's text).
+    starts with =, +, -, @, a tab or a carriage return is written with a leading ' so no spreadsheet runs it as a
+    formula (the apostrophe is then part of the cell's text).
     """
     if fmt not in ("csv", "json"):
         raise typer.BadParameter("csv or json", param_hint="--format")

@@ -257,7 +257,8 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
   }
   const timers = held.filter(Boolean).map((t) => t.ms);
   const passive = (winListeners.scroll || []).map((l) => !!(l.o && l.o.passive));
-  console.log(JSON.stringify({ before, sent: out, replaced, errors, delays, timers, passive, flag: ctx.__mostreadTracker || null }));
+  const flag = ctx.__mostreadTracker || null;
+  console.log(JSON.stringify({ before, sent: out, replaced, errors, delays, timers, passive, flag }));
 })();
 """
 
