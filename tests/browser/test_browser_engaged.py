@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from mostread import assets
 from mostread_dev.timefmt import KST
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import Page, Request, Route, expect
 
 from tests.browser.support import Reader
 from tests.e2e.support import Api
@@ -100,3 +100,47 @@ def test_no_engaged_report_with_0_seconds(new_reader: Callable[..., Reader], bas
     round_trip(page)
     assert [json.dumps(beacon.get("engaged")) for beacon in reader.beacons] == ["null"]
     assert reader.page_errors == []
+
+
+def test_engaged_widget_shows_the_read_rate_as_text(new_reader: Callable[..., Reader], base_url: str) -> None:
+    reader = new_reader()
+    page = reader.page
+    item = {
+        "rank": 1,
+        "article_id": "qa-engaged",
+        "title": "<b>끝까지</b> 읽은 기사",
+        "url": f"{base_url}/articles/{ARTICLE}",
+        "section": "politics",
+        "published_at": "2026-11-27T08:00:00+09:00",
+        "thumbnail_url": None,
+        "summary": None,
+        "views": 5,
+        "read_rate": 0.62,
+        "previous_rank": None,
+    }
+    listing = {"kind": "engaged", "window": "24h", "section": "qa-engaged", "generated_at": None, "items": [item]}
+    asked: list[str] = []
+
+    def engaged_list(route: Route) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(listing, ensure_ascii=False))
+
+    page.route(lambda url: "section=qa-engaged" in url, engaged_list)
+    with page.expect_request(is_report):
+        page.goto(f"{base_url}/articles/{ARTICLE}")
+    page.evaluate(
+        """() => {
+      const el = document.createElement("div");
+      el.id = "qa-engaged";
+      el.setAttribute("data-mostread-widget", "");
+      el.setAttribute("data-kind", "engaged");
+      el.setAttribute("data-section", "qa-engaged");
+      document.querySelector("aside").appendChild(el);
+      window.mostread.render(el);
+    }"""
+    )
+    box = page.locator("#qa-engaged")
+    expect(box.locator(".mr-title")).to_have_text("끝까지 읽은 뉴스")
+    expect(box.locator(".mr-rate")).to_have_text("끝까지 읽은 비율 62%")
+    assert box.locator(".mr-headline").text_content() == "<b>끝까지</b> 읽은 기사"
+    assert "kind=engaged" in asked[0]

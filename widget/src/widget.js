@@ -20,6 +20,8 @@
       ko: {
         title: "많이 본 뉴스",
         views: (n) => "조회 " + n,
+        engaged: "끝까지 읽은 뉴스",
+        rate: (p) => "끝까지 읽은 비율 " + p + "%",
         loading: "불러오는 중…",
         failed: "목록을 불러오지 못했습니다",
         empty: "아직 집계된 기사가 없습니다",
@@ -31,6 +33,8 @@
       en: {
         title: "Most read",
         views: (n, v) => n + (v == 1 ? " view" : " views"),
+        engaged: "Read to the end",
+        rate: (p) => p + "% read to the end",
         loading: "Loading…",
         failed: "Could not load the list",
         empty: "Nothing to show yet",
@@ -94,9 +98,12 @@
         key: "mostread:v1:" + url, // sessionStorage key of the last good response body
         lang: lang,
         text: TEXT[lang],
-        title: attr(el, "title") || (kind == "trending" ? "HOT ISSUE" : TEXT[lang].title),
+        title:
+          attr(el, "title") ||
+          (kind == "trending" ? "HOT ISSUE" : kind == "engaged" ? TEXT[lang].engaged : TEXT[lang].title),
         thumbs: flag(el, "thumbnails", true),
         views: flag(el, "views", true),
+        rate: flag(el, "read-rate", true),
         summary: flag(el, "summary", false),
         refresh: refresh > 0 ? Math.max(refresh, 10) : refresh === 0 ? 0 : 60,
       };
@@ -161,6 +168,9 @@
         if (c.summary && item.summary) body.appendChild(make("p", "mr-summary", String(item.summary)));
         if (c.views && typeof item.views == "number")
           meta.appendChild(make("span", "mr-views", t.views(numbers.format(item.views), item.views)));
+        // engaged lists: the share of the article's readers who stayed with it
+        if (c.rate && typeof item.read_rate == "number")
+          meta.appendChild(make("span", "mr-rate", t.rate(Math.round(item.read_rate * 100))));
         if (move) meta.appendChild(move);
         if (meta.firstChild) body.appendChild(meta);
       });
