@@ -294,9 +294,10 @@ def test_track_function_touches_only_views_and_salts(template: Template) -> None
         table = statement["Resource"]["Fn::GetAtt"][0]
         granted.setdefault(table, set()).update(actions(statement))
         assert leading_keys(statement) == {"ViewsTable": ["view#*"], "SaltsTable": ["salt#*"]}[table]
-    # views are only ever added (a conditional put); salts are read, created, and deleted after 48 h
+    # views are only ever added (a conditional put) and marked engaged once (a conditional update); salts are read,
+    # created, and deleted after 48 h
     assert granted == {
-        "ViewsTable": {"dynamodb:PutItem"},
+        "ViewsTable": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
         "SaltsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
     }
     # besides, only the ranking run touches the salts, and only to delete old ones: it can never read one
@@ -473,8 +474,15 @@ def test_stream_filter_syntax() -> None:
     assert matches_stream_filter([{"a": [None]}], {"a": None})
     # A list in the record matches when any element does.
     assert matches_stream_filter([{"a": ["x"]}], {"a": ["w", "x"]})
+    # exists, as Lambda reads it: a present leaf (a JSON primitive), or an absent key
+    exists = [{"d": {"g": {"N": [{"exists": True}]}}}]
+    assert matches_stream_filter(exists, {"d": {"g": {"N": "1"}}})
+    assert not matches_stream_filter(exists, {"d": {"h": {"N": "1"}}})
+    assert not matches_stream_filter(exists, {"d": {"g": {"N": {"nested": 1}}}})
+    assert matches_stream_filter([{"d": {"g": [{"exists": False}]}}], {"d": {"h": 1}})
+    assert not matches_stream_filter([{"d": {"g": [{"exists": False}]}}], {"d": {"g": 1}})
     # Only what template.yaml uses is understood: an operator it does not use is refused, never guessed.
-    for operator in ({"wildcard": "x*"}, {"anything-but": ["x"]}, {"exists": False}, {"numeric": [">", 0]}):
+    for operator in ({"wildcard": "x*"}, {"anything-but": ["x"]}, {"numeric": [">", 0]}):
         with pytest.raises(ValueError, match="unsupported filter operator"):
             matches_stream_filter([{"a": [operator]}], {"a": "xy"})
 

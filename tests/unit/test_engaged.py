@@ -206,3 +206,24 @@ def test_engaged_rows_of_an_uncatalogued_id_count_once_it_registers(pipeline: Fa
     pipeline.rank()
     assert pipeline.listed("engaged", "24h") == [("c", 1)]
     assert pipeline.counts("c")["24h"] == 1
+
+
+def test_engaged_lists_take_pins_and_exclusions(pipeline: FakePipeline) -> None:
+    from mostread.article_models import Exclusion, Pin
+    from mostread.dal import editorial
+
+    for visitor in range(1, 4):
+        pipeline.view("a", visitor, event_id=f"page-a{visitor:03d}")
+        pipeline.engaged("a", f"page-a{visitor:03d}", visitor)
+    pipeline.view("b", 1, event_id="page-b001")
+    pipeline.register("c")
+    pipeline.view("c", 1, event_id="page-c001")
+    pipeline.engaged("c", "page-c001", 1)
+    until = "2026-11-28T12:00:00+00:00"
+    editorial.put_pin(pipeline.db, Pin(article_id="b", kind="engaged", window="24h", position=1, until=until))
+    editorial.put_exclusion(pipeline.db, Exclusion(article_id="c", until=None, reason=None))
+    pipeline.rank()
+    # b stands first with its real (zero) engaged readers; c is excluded from every list, engaged ones too
+    assert pipeline.listed("engaged", "24h") == [("b", 0), ("a", 3)]
+    assert published_item(pipeline, "engaged", "24h", "b")["read_rate"] == 0.0
+    assert pipeline.listed("engaged", "1h") == [("a", 3)]
