@@ -227,3 +227,31 @@ def test_engaged_lists_take_pins_and_exclusions(pipeline: FakePipeline) -> None:
     assert pipeline.listed("engaged", "24h") == [("b", 0), ("a", 3)]
     assert published_item(pipeline, "engaged", "24h", "b")["read_rate"] == 0.0
     assert pipeline.listed("engaged", "1h") == [("a", 3)]
+
+
+def test_ops_commands_show_the_read_rate() -> None:
+    import io
+
+    from mostread_dev.ops import list_columns, write_list_csv
+    from mostread_dev.render import ranking_table
+    from rich.console import Console
+
+    assert list_columns("engaged")[-2:] == ["read_rate", "previous_rank"]
+    item = {
+        "rank": 1,
+        "article_id": "a",
+        "title": "기사 a",
+        "url": "https://news.example.kr/a",
+        "section": "politics",
+        "published_at": "2026-11-27T08:00:00+09:00",
+        "views": 5,
+        "read_rate": 0.625,
+        "previous_rank": None,
+    }
+    page = {"kind": "engaged", "window": "24h", "section": None, "generated_at": None, "items": [item]}
+    out = io.StringIO()
+    assert write_list_csv(page, out) == 1
+    assert out.getvalue().splitlines()[1].endswith(",5,0.625,")
+    console = Console(file=io.StringIO(), width=120)
+    console.print(ranking_table(page))
+    assert "62%" in console.file.getvalue()  # type: ignore[attr-defined]
