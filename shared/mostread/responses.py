@@ -3,6 +3,8 @@ hold the services to it. Nothing on the request path imports this module, so it 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
@@ -35,10 +37,8 @@ class RankingItem(BaseModel):
     score: float | SkipJsonSchema[None] = Field(
         default=None, description="Trending lists only: the trending score the list is ordered by."
     )
-    read_rate: float | SkipJsonSchema[None] = Field(
+    read_rate: Annotated[float, Field(ge=0, le=1)] | SkipJsonSchema[None] = Field(
         default=None,
-        ge=0,
-        le=1,
         description="Engaged lists only: engaged readers ÷ counted views of the article in the window (widget "
         "clicks included), 0 to 1, to three places.",
     )

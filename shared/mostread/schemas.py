@@ -102,11 +102,20 @@ def _event_of_engaged(event_id: str | None, info: ValidationInfo) -> str | None:
     return _engaged_needs_event(event_id, info.data.get("engaged"))
 
 
+# _event_of_engaged in the JSON schema: an engaged report names its page view's event_id (a string, not null)
+ENGAGED_NEEDS_EVENT_SCHEMA: dict[str, Any] = {
+    "if": {"properties": {"engaged": {"const": True}}, "required": ["engaged"]},
+    "then": {"properties": {"event_id": {"type": "string"}}, "required": ["event_id"]},
+}
+
+
 class ViewIn(BaseModel):
     """One page view as the article page reports it, or (``engaged``) the report that its reader stayed with it.
     Unknown fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, defer_build=True, json_schema_extra=ENGAGED_NEEDS_EVENT_SCHEMA
+    )
 
     article_id: ArticleId
     # engaged comes before event_id: an engaged report needs one

@@ -255,3 +255,17 @@ def test_ops_commands_show_the_read_rate() -> None:
     console = Console(file=io.StringIO(), width=120)
     console.print(ranking_table(page))
     assert "62%" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_openapi_document_states_the_engaged_rules() -> None:
+    import json
+
+    from mostread.openapi import document_json
+
+    schemas = json.loads(document_json()[0])["components"]["schemas"]
+    view = schemas["ViewIn"]
+    assert view["properties"]["engaged"]["type"] == "boolean"
+    assert view["if"] == {"properties": {"engaged": {"const": True}}, "required": ["engaged"]}
+    assert view["then"]["required"] == ["event_id"]
+    read_rate = schemas["RankingItem"]["properties"]["read_rate"]
+    assert (read_rate["minimum"], read_rate["maximum"]) == (0, 1)
