@@ -17,7 +17,7 @@ from mostread.article_models import Article
 from mostread.config import Settings, settings
 from mostread.dal import catalog, published
 from mostread.dal.client import Db
-from mostread.dal.views import RecordedView, put_view
+from mostread.dal.views import EngagedOutcome, RecordedView, mark_engaged, put_view
 from mostread.models import ViewIn, ViewsAccepted
 from mostread.services.catalog import catalog_version
 from mostread.services.ingest import IngestResult, ingest_records
@@ -72,19 +72,35 @@ class FakePipeline:
         view = ViewIn(article_id=article_id, event_id=event_id, ref=ref)
         return record_views([view], reader, self.clock(), salt_for_day=lambda *_: SALT, store=self._store)
 
-    def _store(self, recorded: RecordedView) -> bool:
-        if not put_view(recorded, self.db):
-            return False
-        key = {"pk": {"S": f"view#{recorded.view.event_key}"}, "sk": {"S": "-"}}
+    def engaged(self, article_id: str, event_id: str, visitor: int = 1, *, address: int | None = None) -> ViewsAccepted:
+        """The tracker's engaged report for the page view ``event_id``, sent by visitor ``n`` (from any address)."""
+        ip = f"198.51.{(address or visitor) // 250 % 250}.{(address or visitor) % 250}"
+        reader = Reader(ip, f"{CHROME} v{visitor % 997}", {})
+        view = ViewIn(article_id=article_id, event_id=event_id, engaged=True)
+        return record_views([view], reader, self.clock(), salt_for_day=lambda *_: SALT, engage=self._engage)
+
+    def _engage(self, event_key: str, article_id: str, received_ms: int) -> EngagedOutcome:
+        outcome = mark_engaged(event_key, article_id, received_ms, self.db)
+        if outcome == "accepted":
+            self._record("MODIFY", f"view#{event_key}")
+        return outcome
+
+    def _record(self, event_name: str, pk: str) -> None:
+        key = {"pk": {"S": pk}, "sk": {"S": "-"}}
         item = self.fake.get_item(TableName=TABLE, Key=key)["Item"]
         sequence = f"{next(self._sequence):021d}"
         self.stream.append(
             {
                 "eventID": f"event-{sequence}",
-                "eventName": "INSERT",
+                "eventName": event_name,
                 "dynamodb": {"Keys": key, "NewImage": item, "SequenceNumber": sequence},
             }
         )
+
+    def _store(self, recorded: RecordedView) -> bool:
+        if not put_view(recorded, self.db):
+            return False
+        self._record("INSERT", f"view#{recorded.view.event_key}")
         return True
 
     # -- the stream and the schedule --------------------------------------------------------------------------

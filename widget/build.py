@@ -31,7 +31,7 @@ DIST = HERE.parent / "shared" / "mostread" / "static"  # shipped in the Lambda l
 CSS_PLACEHOLDER = '"__MOSTREAD_CSS__"'
 
 # Budget on the minified file after gzip -9, in bytes.
-BUDGET: dict[str, int] = {"tracker.v1.js": 1024, "widget.v1.js": 4096}
+BUDGET: dict[str, int] = {"tracker.v1.js": 1536, "widget.v1.js": 4096}
 
 # dist name -> the source files it is made from (for the "raw" column).
 SOURCES: dict[str, tuple[str, ...]] = {

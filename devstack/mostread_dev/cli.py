@@ -253,7 +253,9 @@ def traffic(
 
 @app.command()
 def top(
-    kind: Annotated[str, typer.Option(help="most_read, or trending (HOT ISSUE: 1h and 24h only).")] = "most_read",
+    kind: Annotated[
+        str, typer.Option(help="most_read, trending (HOT ISSUE: 1h and 24h only) or engaged (read rate).")
+    ] = "most_read",
     window: Annotated[str, typer.Option(help="1h, 24h or 7d.")] = "24h",
     section: Annotated[str | None, typer.Option(help="A section id (default: all sections).")] = None,
     limit: Annotated[int, typer.Option(help="1 to 50.")] = 10,
@@ -342,7 +344,7 @@ def editorial_unexclude(article_id: ArticleId, url: Url = DEFAULT_URL, sigv4: Si
 @editorial_app.command("pin")
 def editorial_pin(
     article_id: ArticleId,
-    kind: Annotated[str, typer.Option(help="The list's kind: most_read or trending.")],
+    kind: Annotated[str, typer.Option(help="The list's kind: most_read, trending or engaged.")],
     window: Annotated[str, typer.Option(help="The list's window: 1h, 24h or 7d (trending: 1h or 24h).")],
     position: Annotated[int, typer.Option(help="1 to 50; the article stands last if the list is shorter.")],
     section: Annotated[str | None, typer.Option(help="The list's section (default: the all-sections list).")] = None,

@@ -281,7 +281,7 @@ _ARTICLE = """<article class="article" aria-labelledby="article-title">
 <div class="article-body">
 {body}
 </div>
-<p class="signature">{reporter} 기자 <span>{email}</span></p>
+<p class="signature" data-mostread-end>{reporter} 기자 <span>{email}</span></p>
 <p class="copyright">저작권자 © 한빛일보 무단 전재 및 재배포 금지</p>
 </article>
 {related}"""

@@ -104,6 +104,7 @@ class FakeDynamoDB:
         ExpressionAttributeValues: Item,
         ConditionExpression: str | None = None,
         ExpressionAttributeNames: dict[str, str] | None = None,
+        ReturnValuesOnConditionCheckFailure: str | None = None,
         **_: Any,
     ) -> dict[str, Any]:
         self._enter("UpdateItem", {"TableName": TableName, "Key": Key})
@@ -112,7 +113,11 @@ class FakeDynamoDB:
             raise NotImplementedError(UpdateExpression)
         partition = self._partition(TableName, Key["pk"]["S"])
         self._check(
-            ConditionExpression, partition.get(Key["sk"]["S"]), ExpressionAttributeNames, ExpressionAttributeValues
+            ConditionExpression,
+            partition.get(Key["sk"]["S"]),
+            ExpressionAttributeNames,
+            ExpressionAttributeValues,
+            ReturnValuesOnConditionCheckFailure,
         )
         item = partition.setdefault(Key["sk"]["S"], _copy(Key))
         names = ExpressionAttributeNames or {}
@@ -270,12 +275,28 @@ class FakeDynamoDB:
         return self.tables.setdefault(table, {}).setdefault(pk, {})
 
     @staticmethod
-    def _check(condition: str | None, item: Item | None, names: dict[str, str] | None, values: Item | None) -> None:
-        if condition is None or any(
-            _holds(term.strip(), item, names or {}, values or {}) for term in condition.split(" OR ")
-        ):
+    def _check(
+        condition: str | None,
+        item: Item | None,
+        names: dict[str, str] | None,
+        values: Item | None,
+        return_old: str | None = None,
+    ) -> None:
+        """Raise as DynamoDB does when ``condition`` (terms joined by OR, or all by AND) fails; with
+        ReturnValuesOnConditionCheckFailure=ALL_OLD the error carries the item as it stands."""
+        if condition is None:
             return
-        error = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}}
+        if " AND " in condition and " OR " not in condition:
+            holds = all(_holds(term.strip(), item, names or {}, values or {}) for term in condition.split(" AND "))
+        else:
+            holds = any(_holds(term.strip(), item, names or {}, values or {}) for term in condition.split(" OR "))
+        if holds:
+            return
+        error: dict[str, Any] = {
+            "Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
+        }
+        if return_old == "ALL_OLD" and item is not None:
+            error["Item"] = _copy(item)
         raise ClientError(error, "ConditionalCheck")  # type: ignore[arg-type]
 
 

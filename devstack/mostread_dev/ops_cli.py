@@ -224,7 +224,7 @@ def inspect(
 
 
 def export(
-    kind: Annotated[str, typer.Option("--kind", help="most_read, or trending.")] = "most_read",
+    kind: Annotated[str, typer.Option("--kind", help="most_read, trending or engaged.")] = "most_read",
     window: Annotated[str, typer.Option("--window", help="1h, 24h or 7d (trending: 1h or 24h).")] = "24h",
     section: Annotated[str | None, typer.Option("--section", help="A section (default: all sections).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
@@ -243,9 +243,9 @@ def export(
     From GET /v1/rankings (the API's own URL; at most 50 items, the API's limit). CSV is exactly what
     GET /v1/rankings?format=csv answers: UTF-8 (no BOM unless --bom), RFC 4180 quoting and CRLF line ends, the
     header rank, article_id, title, url, section, published_at, views, then the kind's own columns (score for
-    trending). Spreadsheet-safe: a text cell that starts with =, +, -, @, a tab or a carriage return is written with
-    a leading ' so no spreadsheet runs it as a formula (the apostrophe is then part of the cell's text). JSON adds
-    previous_rank.
+    trending, read_rate for engaged). Spreadsheet-safe: a text cell that starts with =, +, -, @, a tab or a
+    carriage return is written with a leading ' so no spreadsheet runs it as a formula (the apostrophe is then part
+    of the cell's text). JSON adds previous_rank.
     """
     from mostread_dev import ops
 

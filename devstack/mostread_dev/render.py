@@ -18,6 +18,7 @@ def ranking_table(page: Mapping[str, Any]) -> Table:
     kind = page.get("kind", "most_read")
     items = page.get("items", [])
     with_score = kind == "trending" or any(item.get("score") is not None for item in items)
+    with_rate = kind == "engaged" or any(item.get("read_rate") is not None for item in items)
     table = Table(
         title=Text(f"{kind} · {page.get('period') if archived else page.get('window')} · {section}"),
         caption=f"generated at {generated}",
@@ -29,6 +30,8 @@ def ranking_table(page: Mapping[str, Any]) -> Table:
     table.add_column("views", justify="right")
     if with_score:
         table.add_column("score", justify="right")
+    if with_rate:
+        table.add_column("read rate", justify="right")
     for item in items:
         row: list[Text | str] = [
             str(item["rank"]),
@@ -40,6 +43,9 @@ def ranking_table(page: Mapping[str, Any]) -> Table:
         if with_score:
             score = item.get("score")
             row.append("-" if score is None else f"{score:,.2f}")
+        if with_rate:
+            rate = item.get("read_rate")
+            row.append("-" if rate is None else f"{rate:.0%}")
         table.add_row(*row)
     return table
 

@@ -643,7 +643,8 @@ def _table_spec(logical_id: str, table_name: str, properties: Mapping[str, Any])
 def matches_stream_filter(patterns: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> bool:
     """True when ``record`` passes Lambda's FilterCriteria: it matches any pattern (every record passes when there
     are none). Supported, as template.yaml uses them: nested objects, lists of exact values (strings, numbers,
-    booleans, null) and ``{"prefix": ...}``. Any other operator raises ValueError rather than guessing."""
+    booleans, null), ``{"prefix": ...}`` and ``{"exists": true|false}``. Any other operator raises ValueError
+    rather than guessing."""
     if not patterns:
         return True
     return any(_match_object(pattern, record) for pattern in patterns)
@@ -657,7 +658,13 @@ def _match_object(pattern: Mapping[str, Any], value: Any) -> bool:
             if key not in value or not _match_object(rule, value[key]):
                 return False
         elif isinstance(rule, list):
-            if key not in value or not _match_leaf(rule, value[key]):
+            exists = [item["exists"] for item in rule if isinstance(item, Mapping) and set(item) == {"exists"}]
+            if exists:
+                # Lambda's exists matches a leaf (a JSON primitive) that is present, or a key that is absent
+                present = key in value and not isinstance(value[key], Mapping | list)
+                if len(rule) != 1 or present is not bool(exists[0]):
+                    return False
+            elif key not in value or not _match_leaf(rule, value[key]):
                 return False
         else:
             raise ValueError(f"filter pattern values must be objects or lists, got {key}: {rule!r}")

@@ -54,6 +54,8 @@ class Settings:
     freshness_top_hours: float = 0
     # ended calendar periods stay in the archive this many days after their end
     archive_days: int = 400
+    # seconds a page is visible before the tracker reports its reader engaged; 0: no engaged reports
+    engaged_seconds: int = 15
     salts_table_name: str = ""
     # when set, X-Forwarded-For is trusted only on requests carrying it (CloudFront adds it as an origin header)
     trusted_proxy_secret: str = ""
@@ -166,6 +168,7 @@ _RULES: dict[str, _Rule] = {
     "max_views_per_address": _number(int, 1, 1000),
     "freshness_top_hours": _number(float, 0, 8760),
     "archive_days": _number(int, 1, 3650),
+    "engaged_seconds": _number(int, 0, 600),
     "salts_table_name": _text(0, 255),
     "trusted_proxy_secret": _text(0, 256),
 }

@@ -7,7 +7,10 @@ A recorded view becomes a log row. Counting happens per dedupe slot:
 * at most ``cap`` visitors count per article and client address (``MaxViewsPerAddress``): the ``cap`` whose
   first views came first. The others are *capped*: recorded, never counted, and reported per article;
 * a counted view whose first row came from the widget itself (``ref=mostread``) is also counted under the
-  article's *widget key*, so lists can leave widget clicks out while the article's own counts keep them.
+  article's *widget key*, so lists can leave widget clicks out while the article's own counts keep them;
+* an engaged report (the reader stayed with the page) is logged as a row of the article's *engaged key*, with
+  the page view's visitor, address and receive time, so the same rules (once per visitor, the cap) make it
+  engaged readers of the page views in a slot, never more than the slot's counted views of the article.
 
 Counting is a function of the *set* of rows: ``SlotCounter`` takes rows in any order, in any number of
 calls, each row any number of times, and always holds the counts of the set it has seen. That is what lets
@@ -32,9 +35,12 @@ from mostread.logrow import Row
 from mostread.timebuckets import FINE_SECONDS, Slot, Window
 
 WIDGET_REF = "mostread"
-# "@" and "!" cannot start an article id (see models.ARTICLE_ID_PATTERN): derived keys never collide with ids
+# "@", "!" and "~" cannot start an article id (see models.ARTICLE_ID_PATTERN): derived keys never collide with ids
 WIDGET_KEY_PREFIX = "@"
 CAPPED_KEY_PREFIX = "!"
+# engaged readers of an article; its capped key is "!~<id>", so it stays apart from the article's own capped key
+ENGAGED_KEY_PREFIX = "~"
+_DERIVED_PREFIXES = WIDGET_KEY_PREFIX + CAPPED_KEY_PREFIX + ENGAGED_KEY_PREFIX
 
 # count key (article id, widget key or capped key) -> counts per 5-minute bucket of one slot
 SlotCounts = dict[str, list[int]]
@@ -48,12 +54,27 @@ def capped_key(article_id: str) -> str:
     return CAPPED_KEY_PREFIX + article_id
 
 
+def engaged_key(article_id: str) -> str:
+    return ENGAGED_KEY_PREFIX + article_id
+
+
 def is_article_key(key: str) -> bool:
-    return not key.startswith((WIDGET_KEY_PREFIX, CAPPED_KEY_PREFIX))
+    return not key.startswith((WIDGET_KEY_PREFIX, CAPPED_KEY_PREFIX, ENGAGED_KEY_PREFIX))
+
+
+def is_engaged_key(key: str) -> bool:
+    return key.startswith(ENGAGED_KEY_PREFIX)
 
 
 def article_of_key(key: str) -> str:
-    return key[1:] if not is_article_key(key) else key
+    """The article a count key belongs to: derived keys may stack (``!~<id>``, the engaged readers capped)."""
+    return key.lstrip(_DERIVED_PREFIXES)
+
+
+def derived_keys(article_id: str) -> tuple[str, ...]:
+    """Every count key that belongs to one article."""
+    engaged = engaged_key(article_id)
+    return (article_id, widget_key(article_id), capped_key(article_id), engaged, capped_key(engaged))
 
 
 # -- a row's first-view key ------------------------------------------------------------------------------
@@ -416,7 +437,15 @@ def article_totals(totals: Mapping[str, int]) -> dict[str, int]:
 
 
 def capped_totals(totals: Mapping[str, int]) -> dict[str, int]:
-    return {key[1:]: views for key, views in totals.items() if key.startswith(CAPPED_KEY_PREFIX)}
+    """Capped page views per article (capped engaged reports are not views)."""
+    return {
+        key[1:]: views for key, views in totals.items() if key.startswith(CAPPED_KEY_PREFIX) and is_article_key(key[1:])
+    }
+
+
+def engaged_totals(totals: Mapping[str, int]) -> dict[str, int]:
+    """Engaged readers per article."""
+    return {key[1:]: views for key, views in totals.items() if key.startswith(ENGAGED_KEY_PREFIX)}
 
 
 def listed_totals(totals: Mapping[str, int], count_widget_clicks: bool) -> dict[str, int]:

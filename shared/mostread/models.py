@@ -64,8 +64,12 @@ TIMESTAMP_PATTERN = (
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 
-Kind = Literal["most_read", "trending"]
-KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {"most_read": ("1h", "24h", "7d"), "trending": ("1h", "24h")}
+Kind = Literal["most_read", "trending", "engaged"]
+KIND_WINDOWS: dict[Kind, tuple[WindowName, ...]] = {
+    "most_read": ("1h", "24h", "7d"),
+    "trending": ("1h", "24h"),
+    "engaged": ("1h", "24h", "7d"),
+}
 # how GET /v1/rankings answers: the JSON document, or the same list as CSV for spreadsheets
 ListFormat = Literal["json", "csv"]
 LIST_FORMATS: tuple[ListFormat, ...] = ("json", "csv")
@@ -132,6 +136,13 @@ def _calendar_period(value: str) -> str:
 
     parse_period(value)
     return value
+
+
+def _engaged_needs_event(event_id: str | None, engaged: object) -> str | None:
+    # an engaged report names the page view it belongs to: without it, it could only be counted as a guess
+    if engaged is True and event_id is None:
+        raise ValueError("required when engaged is true (the event_id of the page view)")
+    return event_id
 
 
 def _window_of(kind: object, window: str) -> str:
@@ -242,23 +253,28 @@ def _dumped(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ViewIn(Model):
-    """One page view as the article page reports it. Unknown fields are ignored."""
+    """One page view as the article page reports it, or (``engaged``) the report that its reader stayed with it.
+    Unknown fields are ignored."""
 
     article_id: str
     event_id: str | None = None
     ref: str | None = None
+    engaged: bool = False
 
     @classmethod
     def checked(cls, data: Any) -> ViewIn | None:
         if type(data) is not dict:
             return None
         article_id, event_id, ref = data.get("article_id"), data.get("event_id"), data.get("ref")
+        engaged = data.get("engaged", False)
         if (
             _article_id_ok(article_id)
             and (event_id is None or _matches(event_id, EVENT_ID_LENGTH, EVENT_ID_PATTERN))
             and (ref is None or _passes(ref, REF_LENGTH, _plain_text))
+            and type(engaged) is bool
+            and (event_id is not None or not engaged)
         ):
-            return cls(article_id=article_id, event_id=event_id, ref=ref)
+            return cls(article_id=article_id, event_id=event_id, ref=ref, engaged=engaged)
         return None
 
 

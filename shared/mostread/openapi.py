@@ -148,6 +148,7 @@ def record_views(views: Annotated[ViewIn | ViewBatchIn, Body(description="One vi
     description=(
         "most_read: ordered by views in the window (desc), then published_at (newer first), then article_id. "
         "trending (windows 1h and 24h): ordered by score, then views, then published_at, then article_id. "
+        "engaged: ordered by engaged readers (views), then published_at, then article_id; items carry read_rate. "
         "Only catalogued articles that are eligible for lists appear (not excluded, published no longer ago than "
         "the maximum age); editors' pins and exclusions are applied. A story (articles sharing a catalog story_id) "
         "appears once, as its most-viewed article in the window, with story_articles; a pinned article stands for "
@@ -168,7 +169,9 @@ def record_views(views: Annotated[ViewIn | ViewBatchIn, Body(description="One vi
     },
 )
 def get_rankings(
-    kind: Annotated[Kind, Query(description="most_read (많이 본 뉴스) or trending (급상승)")] = "most_read",
+    kind: Annotated[
+        Kind, Query(description="most_read (많이 본 뉴스), trending (급상승) or engaged (끝까지 읽은 뉴스)")
+    ] = "most_read",
     window: Annotated[WindowName, Query(description="1h, 24h or 7d; trending has 1h and 24h")] = "24h",
     section: Annotated[Section | None, Query(description="A section id; absent: all sections")] = None,
     limit: Annotated[int, Query(ge=1, le=50, description="Number of items")] = 10,

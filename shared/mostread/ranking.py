@@ -41,7 +41,8 @@ def story_key(article_id: str, story_id: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """One place in a list before it is joined with the catalog; ``score`` only in trending lists."""
+    """One place in a list before it is joined with the catalog; ``score`` only in trending lists, ``read_rate``
+    only in engaged lists (where ``views`` are engaged readers)."""
 
     article_id: str
     views: int
@@ -49,6 +50,7 @@ class Ranked:
     story_id: str | None = None
     # how many of the list's candidates belong to this item's story (1 for an article without story_id)
     story_articles: int = 1
+    read_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +211,17 @@ def top_trending(
         held=held,
     )
     return [_with_story(s.representative, catalog[s.representative.article_id], s.articles) for s in collapsed.stories]
+
+
+def read_rate(engaged: int, views: int) -> float:
+    """Engaged readers per counted view, 0 to 1, to three places. A window's edge may cut a slot between a
+    visitor's first view (counted in an earlier bucket) and a later page view they were engaged with: the
+    ratio is clamped, never above 1."""
+    if engaged <= 0:
+        return 0.0
+    if views <= 0:
+        return 1.0
+    return min(1.0, round(engaged / views, 3))
 
 
 def place_pins(ranked: list[Ranked], pins: Iterable[tuple[Placement, Ranked]], depth: int) -> list[Ranked]:

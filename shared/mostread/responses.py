@@ -3,6 +3,8 @@ hold the services to it. Nothing on the request path imports this module, so it 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
@@ -27,7 +29,9 @@ class RankingItem(BaseModel):
     published_at: str = Field(description="ISO-8601 with the offset the CMS gave, e.g. 2026-11-27T08:00:00+09:00.")
     thumbnail_url: str | None
     summary: str | None = Field(description="The short excerpt a widget shows under the title, or null.")
-    views: int = Field(ge=0, description="Views counted in the window.")
+    views: int = Field(
+        ge=0, description="Views counted in the window; in engaged lists, engaged readers (distinct visitors)."
+    )
     story_id: str | None = Field(
         description="The article's story (its catalog story_id), or null. A list shows each story once, as its "
         "most-viewed article in the window (ties as the list's order; a pinned article stands for its story)."
@@ -43,10 +47,15 @@ class RankingItem(BaseModel):
     score: float | SkipJsonSchema[None] = Field(
         default=None, description="Trending lists only: the trending score the list is ordered by."
     )
+    read_rate: Annotated[float, Field(ge=0, le=1)] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Engaged lists only: engaged readers ÷ counted views of the article in the window (widget "
+        "clicks included), 0 to 1, to three places.",
+    )
 
 
 class RankingPage(BaseModel):
-    """GET /v1/rankings: one published list (많이 본 뉴스 or 급상승 뉴스)."""
+    """GET /v1/rankings: one published list (많이 본 뉴스, 급상승 뉴스 or 끝까지 읽은 뉴스)."""
 
     model_config = _RESPONSE
 

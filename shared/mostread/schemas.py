@@ -51,6 +51,7 @@ from mostread.models import (
     Kind,
     ListFormat,
     _calendar_period,
+    _engaged_needs_event,
     _http_url,
     _iso_with_offset,
     _no_dot_dot,
@@ -101,14 +102,42 @@ Timestamp = Annotated[
 ]
 
 
-class ViewIn(BaseModel):
-    """One page view as the article page reports it. Unknown fields are ignored."""
+def _event_of_engaged(event_id: str | None, info: ValidationInfo) -> str | None:
+    return _engaged_needs_event(event_id, info.data.get("engaged"))
 
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+# _event_of_engaged in the JSON schema: an engaged report names its page view's event_id (a string, not null)
+ENGAGED_NEEDS_EVENT_SCHEMA: dict[str, Any] = {
+    "if": {"properties": {"engaged": {"const": True}}, "required": ["engaged"]},
+    "then": {"properties": {"event_id": {"type": "string"}}, "required": ["event_id"]},
+}
+
+
+class ViewIn(BaseModel):
+    """One page view as the article page reports it, or (``engaged``) the report that its reader stayed with it.
+    Unknown fields are ignored."""
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, defer_build=True, json_schema_extra=ENGAGED_NEEDS_EVENT_SCHEMA
+    )
 
     article_id: ArticleId
-    event_id: EventId | None = None
+    # engaged comes before event_id: an engaged report needs one
+    engaged: Annotated[
+        bool,
+        Field(
+            strict=True,
+            description="true: the reader stayed with the page view named by event_id (sent once per page view, "
+            "after the page was visible for EngagedSeconds or the reader reached the article's end). Counts "
+            "toward kind=engaged only, and only when that page view was counted.",
+        ),
+    ] = False
+    event_id: Annotated[EventId | None, Field(validate_default=True, description="Required when engaged is true.")] = (
+        None
+    )
     ref: Ref | None = None
+
+    _engaged_needs_event = field_validator("event_id")(_event_of_engaged)
 
 
 class ViewBatchIn(BaseModel):

@@ -193,8 +193,14 @@ def test_stream_consumer(rehearsal: Rehearsal) -> None:
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (mapping["MaximumRetryAttempts"], mapping["MaximumRecordAgeInSeconds"]) == (10, 21600)
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == queue_arn["Attributes"]["QueueArn"]
-    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}}
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert patterns == [
+        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}},
+        {
+            "eventName": ["MODIFY"],
+            "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}, "NewImage": {"g": {"N": [{"exists": True}]}}},
+        },
+    ]
     assert len(stack.of_type("AWS::Lambda::EventSourceMapping")) == 1
 
 

@@ -91,6 +91,9 @@ def test_every_call_is_within_the_functions_policy(service, recorder):
         ("PutItem", "ViewsTable"),
     }
     run_as(recorder, "TrackFunction", lambda: service.view("a2", visitor=2))
+    engaged = {"article_id": "a1", "event_id": "policy-evt-1", "engaged": True}
+    run_as(recorder, "TrackFunction", lambda: service.post_views(engaged))
+    assert ("UpdateItem", "ViewsTable") in {(operation, table) for operation, table, *_ in recorder.calls}
     records = service.stream_records()
     run_as(recorder, "IngestFunction", lambda: service.deliver(records))
     service.clock.advance(2 * 3600)
@@ -118,6 +121,7 @@ def test_the_read_function_cannot_write_and_the_tracker_cannot_read_the_catalog(
     assert not _allowed("ReadFunction", "BatchGetItem", "ViewsTable", None, ["article#a1", "view#e:x"])
     assert not _allowed("TrackFunction", "GetItem", "ViewsTable", None, ["article#a1"])
     assert not _allowed("TrackFunction", "PutItem", "ViewsTable", None, ["list#most_read#24h#*"])
+    assert not _allowed("TrackFunction", "UpdateItem", "ViewsTable", None, ["slots"])
     assert not _allowed("IngestFunction", "PutItem", "ViewsTable", None, ["view#e:x"])
 
 

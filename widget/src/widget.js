@@ -20,6 +20,8 @@
       ko: {
         title: "많이 본 뉴스",
         views: (n) => "조회 " + n,
+        engaged: "끝까지 읽은 뉴스",
+        rate: (p) => "끝까지 읽은 비율 " + p + "%",
         loading: "불러오는 중…",
         failed: "목록을 불러오지 못했습니다",
         empty: "아직 집계된 기사가 없습니다",
@@ -32,6 +34,8 @@
       en: {
         title: "Most read",
         views: (n, v) => n + (v == 1 ? " view" : " views"),
+        engaged: "Read to the end",
+        rate: (p) => p + "% read to the end",
         loading: "Loading…",
         failed: "Could not load the list",
         empty: "Nothing to show yet",
@@ -85,16 +89,14 @@
         lang = /^en/i.test(attr(el, "lang")) ? "en" : "ko",
         q = new URLSearchParams(),
         refresh = attr(el, "refresh") ? +attr(el, "refresh") : 60,
-        limit = Math.min(Math.max(parseInt(attr(el, "limit"), 10) || 10, 1), 50),
+        // the API checks the limit; the widget only adds the left-out ids to it
+        limit = +attr(el, "limit") || 10,
         // The article being read is not recommended to its own reader: data-exclude names ids to leave out,
         // and the tracker's data-article-id (or mostreadConfig.articleId) is the page's own article.
-        tracker = d.querySelector("script[data-article-id]"),
-        own = flag(el, "exclude-current", true)
-          ? (tracker && tracker.getAttribute("data-article-id")) || (w.mostreadConfig || {}).articleId || ""
-          : "",
+        own = d.querySelector("script[data-article-id]"),
         skip = attr(el, "exclude")
-          .split(/[\s,]+/)
-          .concat(String(own))
+          .split(/[\s,]/)
+          .concat(String((own && own.getAttribute("data-article-id")) || (w.mostreadConfig || {}).articleId || ""))
           .filter((x) => x);
       // a closed calendar period (2026-11-30, 2026-W48, 2026-11, 2026) instead of a moving window
       if (attr(el, "period")) q.set("period", attr(el, "period"));
@@ -109,13 +111,16 @@
         url: url,
         key: "mostread:v1:" + url, // sessionStorage key of the last good response body
         lang: lang,
-        limit: limit,
-        skip: skip,
+        limit,
+        skip,
         text: TEXT[lang],
-        title: attr(el, "title") || (kind == "trending" ? "HOT ISSUE" : TEXT[lang].title),
+        title:
+          attr(el, "title") ||
+          (kind == "trending" ? "HOT ISSUE" : TEXT[lang][kind == "engaged" ? kind : "title"]),
         thumbs: flag(el, "thumbnails", true),
         views: flag(el, "views", true),
         stories: flag(el, "stories", true),
+        rate: flag(el, "read-rate", true),
         summary: flag(el, "summary", false),
         refresh: refresh > 0 ? Math.max(refresh, 10) : refresh === 0 ? 0 : 60,
       };
@@ -148,7 +153,7 @@
         list = d.createDocumentFragment();
       if (!Array.isArray(items)) throw Error("mostread: bad list");
       items = items
-        .filter((item) => item && typeof item == "object" && c.skip.indexOf(String(item.article_id)) < 0)
+        .filter((item) => item && typeof item == "object" && !c.skip.includes(item.article_id))
         .slice(0, c.limit);
       items.forEach((item, i) => {
         // the place shown counts the items shown; the movement compares the list's own ranks
@@ -184,6 +189,9 @@
         if (c.summary && item.summary) body.appendChild(make("p", "mr-summary", String(item.summary)));
         if (c.views && typeof item.views == "number")
           meta.appendChild(make("span", "mr-views", t.views(numbers.format(item.views), item.views)));
+        // engaged lists: the share of the article's readers who stayed with it
+        if (c.rate && typeof item.read_rate == "number")
+          meta.appendChild(make("span", "mr-rate", t.rate(Math.round(item.read_rate * 100))));
         if (move) meta.appendChild(move);
         if (c.stories && item.story_articles > 1)
           meta.appendChild(make("span", "mr-story", t.story(numbers.format(item.story_articles - 1))));

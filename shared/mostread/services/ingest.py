@@ -1,5 +1,9 @@
 """The stream consumer: turns newly recorded views into compact log chunks, one per batch and dedupe slot.
 
+A page view marked engaged (a MODIFY that set ``g``) becomes a row of the article's engaged key with the page
+view's visitor, address and receive time: it lands in the page view's slot and bucket, so a window's engaged
+readers are those of its page views, and the counting rules (once per visitor, the cap) apply to it as they are.
+
 A record that is not a well-formed view (it can never become one) is rejected and counted, not retried. A
 batch whose log write fails is reported back as failed from its earliest record, so Lambda retries it (then
 bisects it, then, after the template's retry limit or record age, hands its position to the failure queue for
@@ -11,16 +15,17 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mostread import keys
 from mostread.caches import remembered
 from mostread.clock import Clock
 from mostread.config import settings
+from mostread.counting import engaged_key
 from mostread.dal import viewlog
 from mostread.dal.client import Db
-from mostread.dal.views import view_from_image
+from mostread.dal.views import ENGAGED_AT, engaged_ms, view_from_image
 from mostread.logrow import LoggedView
 from mostread.observability import logger
 from mostread.timebuckets import Slot
@@ -48,11 +53,14 @@ def ingest_records(db: Db, records: Iterable[Mapping[str, Any]], clock: Clock) -
     views_by_slot: defaultdict[Slot, list[tuple[Mapping[str, Any], LoggedView]]] = defaultdict(list)
     for record in records:
         image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
+        event = record.get("eventName")
+        if event not in ("INSERT", "MODIFY") or not image:
             continue
         if not str(image.get("pk", {}).get("S", "")).startswith(keys.VIEW):
             continue
-        view = _valid_view(image)
+        if event == "MODIFY" and ENGAGED_AT not in image:
+            continue  # no other change of a view item is counted
+        view = _valid_view(image) if event == "INSERT" else _engaged_view(image)
         if view is None:
             result.rejected += 1
             continue
@@ -96,6 +104,19 @@ def _valid_view(image: Mapping[str, Any]) -> LoggedView | None:
     if not view.article_id or not view.visitor or view.received_ms <= 0 or view.weight < 1:
         return None
     return view
+
+
+def _engaged_view(image: Mapping[str, Any]) -> LoggedView | None:
+    """The engaged row of a page view marked engaged, or None when the image is not one."""
+    try:
+        marked = engaged_ms(dict(image))
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    view = _valid_view(image)
+    if view is None or marked is None:
+        return None
+    # no ref: a widget key of engaged readers would mean nothing; the cap and the dedupe apply as to views
+    return replace(view, article_id=engaged_key(view.article_id), ref="")
 
 
 def _sequence(record: Mapping[str, Any]) -> str:

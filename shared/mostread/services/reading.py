@@ -119,6 +119,8 @@ def _item(rank: int, entry: dict[str, Any], article: Article) -> dict[str, Any]:
     item["views"] = entry["views"]
     if "score" in entry:
         item["score"] = entry["score"]
+    if "read_rate" in entry:
+        item["read_rate"] = entry["read_rate"]
     # the story the run collapsed the list by; a list published before stories existed has only the card's
     item["story_id"] = entry.get("story_id", article.story_id)
     item["story_articles"] = entry.get("story_articles", 1)

@@ -27,7 +27,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from mostread.counting import (
     SlotCounter,
     SlotCounts,
     capped_key,
+    engaged_key,
     is_article_key,
     widget_key,
 )
@@ -301,7 +302,7 @@ def scan_views(
     request: dict[str, Any] = {
         "TableName": db.table,
         "FilterExpression": "begins_with(pk, :view) AND #t BETWEEN :from AND :to",
-        "ProjectionExpression": "pk, a, v, #t, ad, r, w",
+        "ProjectionExpression": "pk, a, v, #t, ad, r, w, g",
         "ExpressionAttributeNames": {"#t": "t"},
         "ExpressionAttributeValues": {
             ":view": {"S": keys.VIEW},
@@ -319,6 +320,8 @@ def scan_views(
             view = _view_of_item(item)
             if view is not None:
                 yield view
+                if "g" in item:  # marked engaged: its engaged row, as ingest logs it
+                    yield replace(view, article_id=engaged_key(view.article_id), ref="")
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,4 +1,5 @@
-"""Recording views: drop what is not a reader, write each view once. The handler parses the body (mostread.parsing)."""
+"""Recording views: drop what is not a reader, write each view once, mark a page view engaged once. The handler
+parses the body (mostread.parsing)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import lru_cache
 from mostread import bots
 from mostread.config import settings
 from mostread.dal import salts
-from mostread.dal.views import RecordedView, put_view
+from mostread.dal.views import EngagedOutcome, RecordedView, mark_engaged, put_view
 from mostread.logrow import LoggedView
 from mostread.models import ViewIn, ViewsAccepted
 from mostread.timebuckets import day_of, slot_start
@@ -48,11 +49,29 @@ def track_views(
     now: float,
     salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
     store: Callable[[RecordedView], bool] = put_view,
+    engage: Callable[[str, str, int], EngagedOutcome] = mark_engaged,
 ) -> Tracked:
     reason = bots.ignore_reason(reader.user_agent, reader.headers)
     if reason:
         return Tracked(ViewsAccepted(ignored=len(views)), reason)
-    return Tracked(_store_views(views, reader, now, salt_for_day, store))
+    page_views = [view for view in views if not view.engaged]
+    result = _store_views(page_views, reader, now, salt_for_day, store) if page_views else ViewsAccepted()
+    # after the page views: a batch holding a page view and its engaged report finds the view recorded
+    received_ms = int(now * 1000)
+    reports = [
+        (event_key(view.event_id, "", view.article_id, 0), view.article_id, received_ms)
+        for view in views
+        if view.engaged and view.event_id
+    ]
+    if len(reports) > 1:
+        marks = [_pool().submit(engage, *report) for report in reports]
+        wait(marks)
+        outcomes = [mark.result() for mark in marks]
+    else:
+        outcomes = [engage(*report) for report in reports]
+    for outcome in outcomes:
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    return Tracked(result)
 
 
 def record_views(
@@ -61,9 +80,10 @@ def record_views(
     now: float,
     salt_for_day: Callable[[str, float], bytes] = salts.daily_salt,
     store: Callable[[RecordedView], bool] = put_view,
+    engage: Callable[[str, str, int], EngagedOutcome] = mark_engaged,
 ) -> ViewsAccepted:
     """The answer alone, for callers that need no metrics."""
-    return track_views(views, reader, now, salt_for_day, store).answer
+    return track_views(views, reader, now, salt_for_day, store, engage).answer
 
 
 def _store_views(

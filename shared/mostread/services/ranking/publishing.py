@@ -9,12 +9,12 @@ The run's own state is a chunk set (any number of sections and chunks fits).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mostread import codec, keys
 from mostread.config import Settings
-from mostread.counting import article_totals, capped_totals, listed_totals
+from mostread.counting import article_totals, capped_totals, engaged_totals, listed_totals
 from mostread.dal import aggregates, published
 from mostread.models import KIND_WINDOWS, Kind
 from mostread.ranking import (
@@ -25,6 +25,7 @@ from mostread.ranking import (
     held_story_articles,
     list_candidates,
     place_pins,
+    read_rate,
     rotate_fresh,
     top_articles,
     top_trending,
@@ -134,6 +135,10 @@ def rank_lists(
     """Every list of this run, in order, with the editors' controls applied. Pure."""
     eligible = eligible_entries(entries, controls.exclusions.keys(), now, config.max_article_age_days * DAY_SECONDS)
     listed = {name: listed_totals(totals[name], config.count_widget_clicks_in_lists) for name in WINDOWS}
+    engaged = {name: engaged_totals(totals[name]) for name in WINDOWS}
+    # read_rate's denominator: every counted view, widget clicks included, since an engaged reader who came from
+    # the widget cannot be told apart (engaged rows carry no ref); CountWidgetClicksInLists does not change it
+    viewed = {name: article_totals(totals[name]) for name in WINDOWS}
     parameters = TrendingParameters(
         config.trending_half_life_hours, config.trending_prior_views, config.trending_min_views
     )
@@ -144,6 +149,7 @@ def rank_lists(
     candidates: dict[tuple[Kind, WindowName], dict[str | None, dict[str, Any]]] = {
         **{("most_read", w): list_candidates(listed[w], eligible, config.excluded_sections) for w in WINDOWS},
         **{("trending", w): list_candidates(scores[w], eligible, config.excluded_sections) for w in TRENDING_WINDOWS},
+        **{("engaged", w): list_candidates(engaged[w], eligible, config.excluded_sections) for w in WINDOWS},
     }
     sections = sorted({section for lists in candidates.values() for section in lists if section is not None})
     specs = [
@@ -177,7 +183,7 @@ def rank_lists(
             organic = top_trending(competing, listed[spec.window], eligible, config.list_depth, held)
         else:
             organic = top_articles(competing, eligible, config.list_depth, held)
-            if hold_seconds > 0:
+            if hold_seconds > 0 and spec.kind == "most_read":  # trending decays; engaged rewards reading
                 organic, clocks[spec.key] = rotate_fresh(
                     organic,
                     lambda item: eligible[item.article_id].story,
@@ -191,10 +197,26 @@ def rank_lists(
             else {}
         )
         pinned = [
-            (placement, _pinned(spec, placement.article_id, listed, scores, eligible, story_articles))
+            (
+                placement,
+                _pinned(
+                    spec,
+                    placement.article_id,
+                    engaged if spec.kind == "engaged" else listed,
+                    scores,
+                    eligible,
+                    story_articles,
+                ),
+            )
             for placement in placements
         ]
-        ranked[spec.key] = (spec, place_pins(organic, pinned, config.list_depth))
+        placed = place_pins(organic, pinned, config.list_depth)
+        if spec.kind == "engaged":
+            window_views = viewed[spec.window]
+            placed = [
+                replace(item, read_rate=read_rate(item.views, window_views.get(item.article_id, 0))) for item in placed
+            ]
+        ranked[spec.key] = (spec, placed)
     return RankedLists(
         ranked, len(controls.exclusions), len(controls.pins), not_shown, {k: v for k, v in clocks.items() if v}
     )
@@ -320,6 +342,8 @@ def _list_item(rank: int, item: Ranked, previous_rank: int | None) -> dict[str, 
     entry: dict[str, Any] = {"rank": rank, "article_id": item.article_id, "views": item.views}
     if item.score is not None:
         entry["score"] = item.score
+    if item.read_rate is not None:
+        entry["read_rate"] = item.read_rate
     entry["story_id"] = item.story_id
     entry["story_articles"] = item.story_articles
     entry["previous_rank"] = previous_rank

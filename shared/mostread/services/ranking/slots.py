@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from mostread import keys
 from mostread.caches import remembered
-from mostread.counting import SlotCounter, SlotCounts, article_of_key, slot_totals
+from mostread.counting import SlotCounter, SlotCounts, article_of_key, engaged_key, slot_totals
 from mostread.dal import summaries, viewlog
 from mostread.dal.viewlog import SlotMark
 from mostread.logrow import Row
@@ -82,11 +82,11 @@ class SlotReader:
         for chunk in viewlog.read_log(ctx.db, self.slot, self.after):
             counted: list[Row] = []
             for row in chunk.rows:
-                article_id = row[0]
-                if article_id in catalog or article_id in counter:  # type: ignore[operator]
+                article_id = article_of_key(str(row[0]))  # an engaged row files with its article
+                if article_id in catalog or _counts(counter, row):
                     counted.append(row)
                 else:
-                    partition = keys.orphan_partition(str(article_id))
+                    partition = keys.orphan_partition(article_id)
                     orphans[partition].append(row)
                     if len(orphans[partition]) >= viewlog.MAX_ROWS_PER_CHUNK:
                         # file as they fill: a log of nothing but junk ids holds at most a chunk per partition here
@@ -112,7 +112,9 @@ class SlotReader:
         for partition in sorted({keys.orphan_partition(article_id) for article_id in wanted}):
             if self.orphan_partitions & (1 << partition):
                 self.counter.add_rows(
-                    row for row in viewlog.read_orphan_rows(ctx.db, self.slot, partition) if str(row[0]) in wanted
+                    row
+                    for row in viewlog.read_orphan_rows(ctx.db, self.slot, partition)
+                    if article_of_key(str(row[0])) in wanted
                 )
 
     def _file(self, ctx: RunContext, partition: int, rows: list[Row], source: str) -> None:
@@ -120,6 +122,12 @@ class SlotReader:
         container, a re-seal) files them again under other keys: the seal counts sets, so that changes nothing."""
         viewlog.put_orphan_rows(ctx.db, self.slot, partition, source, rows, self.slot.end + DAY_SECONDS)
         self.orphan_partitions |= 1 << partition
+
+
+def _counts(counter: SlotCounter, row: Row) -> bool:
+    """Whether the counter already counts the row's article: its page views or its engaged readers."""
+    key = str(row[0])
+    return key in counter or article_of_key(key) in counter or engaged_key(key) in counter
 
 
 _readers: dict[tuple[str, Slot], SlotReader] = {}
@@ -235,7 +243,7 @@ def _seal(ctx: RunContext, mark: SlotMark, catalog: CatalogSnapshot, result: Sea
         others = SlotCounter(slot, ctx.config.max_views_per_address)
         for row in viewlog.read_orphan_rows(ctx.db, slot, partition):
             # an id counted by the reader (catalogued when its rows were read, or since): all its rows count there
-            (reader.counter if str(row[0]) in reader.counter else others).add(row)
+            (reader.counter if _counts(reader.counter, row) else others).add(row)
         counts = others.counts()
         if counts:
             writer.add(partition, counts)

@@ -182,9 +182,9 @@ class _SlotReads:
 
 
 def _with_derived(article_ids: Iterable[str]) -> set[str]:
-    from mostread.counting import capped_key, widget_key
+    from mostread.counting import derived_keys
 
-    return {key for article_id in article_ids for key in (article_id, widget_key(article_id), capped_key(article_id))}
+    return {key for article_id in article_ids for key in derived_keys(article_id)}
 
 
 def _correct(ctx: RunContext, base: Base, plan: SlotPlan, sealed: Sealed) -> bool:
