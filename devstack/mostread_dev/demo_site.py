@@ -14,11 +14,14 @@ anywhere else. The catalog is data: everything shown from it is escaped.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from mostread.clock import system_clock
+from mostread.periods import local_date, week_of
 
 from mostread_dev.timefmt import KST
 
@@ -47,7 +50,6 @@ REPORTERS = {
     "culture": ("최유진", "yujin@hanbit.example"),
 }
 WEEKDAYS = "월화수목금토일"
-_STARTED = datetime.now(KST)
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +58,11 @@ def demo_articles() -> dict[str, dict[str, Any]]:
     entries: list[dict[str, Any]] = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
     ordered = sorted(entries, key=lambda entry: str(entry["published_at"]), reverse=True)
     return {str(entry["article_id"]): entry for entry in ordered}
+
+
+def _last_week() -> str:
+    """The ISO week before this one in Seoul, on the stack's clock (``mostread dev --start-at`` moves it)."""
+    return week_of(local_date(system_clock(), KST) - timedelta(days=7)).name
 
 
 def render_page(article_id: str | None) -> str:
@@ -73,7 +80,8 @@ def render_page(article_id: str | None) -> str:
         # The tracker only where an article is shown; json.dumps + "<" escaped keeps the id inert in a script.
         config=json.dumps({"articleId": shown_id} if article else {}, ensure_ascii=False).replace("<", "\\u003c"),
         tracker='<script async src="/v1/assets/tracker.v1.js"></script>\n' if article else "",
-        today=escape(_korean_date(datetime.now(KST))),
+        today=escape(_korean_date(datetime.fromtimestamp(system_clock(), KST))),
+        last_week=escape(_last_week()),
         nav=_section_menu(section),
         main=main,
         hot_window=escape(HOT_ISSUE_WINDOW),
@@ -174,7 +182,7 @@ def _published_times() -> dict[str, datetime]:
 
     return {
         entry.article_id: datetime.fromisoformat(str(entry.body["published_at"]))
-        for entry in demo_catalog("", _STARTED, CATALOG_FILE)
+        for entry in demo_catalog("", datetime.fromtimestamp(system_clock(), KST), CATALOG_FILE)
     }
 
 
@@ -320,6 +328,10 @@ _PAGE = """<!doctype html>
      data-thumbnails="false"></div>
 <div data-mostread-widget data-window="24h" data-section="{sidebar_section}" data-limit="5"
      data-thumbnails="false" data-title="{sidebar_title}"></div>
+<div data-mostread-widget data-kind="engaged" data-window="24h" data-limit="5" data-thumbnails="false"
+     data-title="끝까지 읽은 기사"></div>
+<div data-mostread-widget data-period="{last_week}" data-limit="5" data-thumbnails="false"
+     data-title="지난주 많이 본 뉴스"></div>
 </aside>
 </div>
 <footer class="site-footer">

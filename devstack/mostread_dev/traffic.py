@@ -30,6 +30,7 @@ import math
 import random
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from mostread.clock import system_clock
+
 from mostread_dev.api_client import ApiClient, ApiUnavailable
 from mostread_dev.catalog_file import CatalogEntry, read_catalog_file
 from mostread_dev.demo_site import CATALOG_FILE
@@ -45,7 +48,7 @@ from mostread_dev.timefmt import KST, iso_kst
 
 log = logging.getLogger("mostread_dev.traffic")
 
-RequestKind = Literal["reader", "reload", "retry", "batch", "bot"]
+RequestKind = Literal["reader", "reload", "retry", "batch", "bot", "engaged"]
 
 BROWSER_USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
@@ -151,6 +154,9 @@ class TrafficMix:
     """Share of article ids that are not in the catalog (a mistyped link, a deleted article)."""
     zipf_exponent: float = 1.1
     max_batch: int = 5
+    engaged: float = 0.0
+    """Share of requests that report a recent page view's reader engaged (the tracker's second report); each
+    article is read to the end by its own share of readers, so read rates differ."""
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,9 @@ class SyntheticReaders:
         roll -= mix.retry
         if roll < mix.batch:
             return self._batch()
+        roll -= mix.batch
+        if roll < mix.engaged and self._recent_views:
+            return self._engaged()
         return self._reader()
 
     # -- kinds ---------------------------------------------------------------------------------------------
@@ -353,6 +362,13 @@ class SyntheticReaders:
             articles[self._article()] = None
         views = [self._view(article_id) for article_id in articles]
         return SyntheticRequest("batch", visitor, {"views": views}, "application/json", self._sent_at)
+
+    def _engaged(self) -> SyntheticRequest:
+        visitor, earlier = self._random.choice(self._recent_views)
+        if self._random.random() >= engaged_share(earlier["article_id"]):
+            return self._reader()
+        report = {"article_id": earlier["article_id"], "event_id": earlier["event_id"], "engaged": True}
+        return SyntheticRequest("engaged", visitor, report, self._content_type(), self._sent_at)
 
     def _bot(self) -> SyntheticRequest:
         visitor = Visitor(self._ip(), self._random.choice(BOT_USER_AGENTS))
@@ -402,6 +418,11 @@ class SyntheticReaders:
 
     def _content_type(self) -> str:
         return "text/plain;charset=UTF-8" if self._random.random() < self.mix.beacon else "application/json"
+
+
+def engaged_share(article_id: str) -> float:
+    """The share of an article's readers who stay with it: between 0.2 and 0.9, fixed per article."""
+    return 0.2 + 0.7 * (zlib.crc32(article_id.encode()) % 1000) / 1000
 
 
 def new_seed() -> int:
@@ -556,7 +577,8 @@ def demo_readers(
     if storyline is not None and not {storyline.evergreen, storyline.breaking} <= set(article_ids):
         log.warning("demo: the catalog lacks the storyline's articles; popularity stays fixed")
         storyline = None
-    return SyntheticReaders(article_ids, seed=seed, storyline=storyline, clock=clock)
+    # a quarter of the demo's requests are engaged reports, so its 끝까지 읽은 기사 block fills
+    return SyntheticReaders(article_ids, seed=seed, mix=TrafficMix(engaged=0.25), storyline=storyline, clock=clock)
 
 
 class DemoTraffic:
@@ -583,7 +605,7 @@ class DemoTraffic:
     def _run(self) -> None:
         try:
             client = ApiClient(self._base_url)
-            entries = demo_catalog(self._base_url, datetime.now(KST))
+            entries = demo_catalog(self._base_url, datetime.fromtimestamp(system_clock(), KST))
             refused = [e.article_id for e in entries if client.put_article(e.article_id, e.body).status != 200]
             if refused:
                 log.warning("demo: the API refused %d catalog entries: %s", len(refused), ", ".join(refused))

@@ -13,14 +13,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from mostread_dev.demo_site import demo_articles
-from mostread_dev.timefmt import KST
 from mostread_dev.traffic import demo_catalog
 from playwright.sync_api import Browser, BrowserContext, Playwright, Route, expect, sync_playwright
 
@@ -28,6 +28,7 @@ from tests.browser.support import (
     BROWSER_MISSING,
     CHROMIUM_ARGS,
     LATE_ARTICLES,
+    STACK_STARTS_AT,
     Reader,
     Seeded,
     find_chromium,
@@ -54,8 +55,16 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def dev_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    with running_dev_server(tmp_path_factory.mktemp("browser-dev"), "mostread dev for the browser tests") as server:
+    options = ("--start-at", STACK_STARTS_AT.isoformat(), "--ingest-grace", "10")
+    with running_dev_server(
+        tmp_path_factory.mktemp("browser-dev"), "mostread dev for the browser tests", *options
+    ) as server:
         yield server
+
+
+def stack_now(server: DevServer) -> datetime:
+    """The session stack's clock: it started at STACK_STARTS_AT when the process started."""
+    return STACK_STARTS_AT + timedelta(seconds=time.time() - server.started_at)
 
 
 @pytest.fixture(scope="session")
@@ -83,11 +92,11 @@ def launch(playwright: Playwright, executable: str) -> Browser:
 
 
 @pytest.fixture(scope="session")
-def seeded(api: Api, base_url: str) -> Seeded:
+def seeded(api: Api, base_url: str, dev_server: DevServer) -> Seeded:
     """The demo catalog, as `mostread dev --demo` loads it but on this server's pages, with Zipf-shaped views, but
     for a few of the least popular articles (not 지역, not the lead, not one a test opens), held back to enter the
     lists later (`support.stir`)."""
-    entries = demo_catalog(base_url, datetime.now(KST))
+    entries = demo_catalog(base_url, stack_now(dev_server))
     for entry in entries:
         response = api.put_article(entry.article_id, entry.body)
         assert response.status_code == 200, response.text

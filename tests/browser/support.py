@@ -8,10 +8,14 @@ from __future__ import annotations
 import itertools
 import random
 import shutil
+import zlib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mostread_dev.timefmt import KST
+from mostread_dev.traffic import engaged_share
 from playwright.sync_api import BrowserContext, Page, Request
 
 from tests.e2e.support import Api
@@ -33,6 +37,20 @@ ZIPF_EXPONENT = 1.1
 ZIPF_SEED = 20261223  # shuffles the sorted ids into an order with four 지역 articles in the top ten: busy lists
 BATCH = 25  # the API's largest batch
 LATE_ARTICLES = 3  # demo articles held back from the first views, to enter the lists later (NEW)
+
+
+def week_ending_soon() -> datetime:
+    """75 s before the latest Monday 00:00 in Seoul: the session's stack (``mostread dev --start-at``) crosses the end
+    of a week a minute after it starts, so that the demo page's 지난주 많이 본 뉴스 has a list to show; its views are
+    seeded before that midnight. The week is a past one, so the catalog's times stay in the stack's past."""
+    now = datetime.now(KST)
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return monday - timedelta(seconds=75)
+
+
+STACK_STARTS_AT = week_ending_soon()
+
+
 _visitors = itertools.count()  # distinct readers for every view sent after the Zipf-shaped ones
 
 
@@ -71,19 +89,26 @@ def send_zipf_views(api: Api, popularity: list[str]) -> None:
 
 def send_views(api: Api, wanted: dict[str, int]) -> None:
     """``wanted[article_id]`` more counted views of each article, from new readers (one address each, never seen
-    before): reader k reads, in batches, every article that more than k readers want."""
+    before): reader k reads, in batches, every article that more than k readers want. Each reader then stays with
+    some of them (the tracker's engaged report), each article with its own share of readers (the demo's)."""
     for reader in range(max(wanted.values(), default=0)):
         number = next(_visitors)
+        address = f"10.{20 + number // 62500}.{number // 250 % 250}.{number % 250 + 1}"
         read = [article_id for article_id, count in wanted.items() if count > reader]
         for start in range(0, len(read), BATCH):
-            chunk = read[start : start + BATCH]
-            response = api.view(
-                {"views": [{"article_id": article_id} for article_id in chunk]},
-                visitor=f"10.{20 + number // 62500}.{number // 250 % 250}.{number % 250 + 1}",
-                content_type="text/plain",
-            )
+            views = [{"article_id": article_id, "event_id": f"seed-{number}-{article_id}"} for article_id in read]
+            chunk = views[start : start + BATCH]
+            response = api.view({"views": chunk}, visitor=address, content_type="text/plain")
             assert response.status_code == 202, response.text
             assert response.json()["accepted"] == len(chunk), response.text
+            stayed = [
+                {**view, "engaged": True}
+                for view in chunk
+                if zlib.crc32(view["event_id"].encode()) % 1000 < 1000 * engaged_share(view["article_id"])
+            ]
+            if stayed:
+                response = api.view({"views": stayed}, visitor=address, content_type="text/plain")
+                assert response.json()["accepted"] == len(stayed), response.text
 
 
 def stir(api: Api, seeded: Seeded, breaking: str | None = None) -> None:

@@ -57,6 +57,8 @@ class DevServer:
     stdout_path: Path
     stderr_path: Path
     children: list[int] = field(default_factory=list)
+    started_at: float = 0.0
+    """Wall-clock time the process was started (``--start-at`` counts from about then)."""
 
     def log(self) -> str:
         return self.stderr_path.read_text(errors="replace")
@@ -88,7 +90,7 @@ def start_dev(*arguments: str, env: dict[str, str] | None = None, tmp_dir: Path)
     stderr_path = stdout_path.with_suffix(".err")
     # Output goes to files, not pipes: nobody reads a pipe after start-up, and a full pipe blocks the server.
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         process = subprocess.Popen(
             [sys.executable, "-m", "mostread_dev", "dev", *arguments],
             cwd=ROOT,
@@ -99,7 +101,8 @@ def start_dev(*arguments: str, env: dict[str, str] | None = None, tmp_dir: Path)
     while time.monotonic() - started < STARTUP_TIMEOUT:
         found = READY_LINE.search(stdout_path.read_text(errors="replace"))
         if found:
-            return DevServer(process, found.group(1), time.monotonic() - started, stdout_path, stderr_path)
+            seconds = time.monotonic() - started
+            return DevServer(process, found.group(1), seconds, stdout_path, stderr_path, started_at=started_at)
         if process.poll() is not None:
             pytest.fail(f"mostread dev exited with {process.returncode}:\n{stderr_path.read_text()[-3000:]}")
         time.sleep(0.05)
@@ -203,9 +206,9 @@ def avoid_dedupe_slot_boundary(slot_seconds: int = 1800, margin: float = 3.0) ->
 
 
 @contextmanager
-def running_dev_server(tmp_dir: Path, label: str) -> Iterator[DevServer]:
+def running_dev_server(tmp_dir: Path, label: str, *options: str) -> Iterator[DevServer]:
     """`mostread dev --no-demo` on DynamoDB Local for a test session (rankings only on request, after the scheduler's
-    first run), stopped with SIGINT."""
+    first run), stopped with SIGINT; ``options`` are more of the command's options."""
     require_dynamodb_local()
     server = start_dev(
         "--no-demo",
@@ -213,6 +216,7 @@ def running_dev_server(tmp_dir: Path, label: str) -> Iterator[DevServer]:
         str(free_port()),
         "--rank-every",
         "3600",
+        *options,
         env={"MOSTREAD_DYNAMODB": "dynamodb-local"},
         tmp_dir=tmp_dir,
     )

@@ -166,7 +166,8 @@
           link = body.appendChild(make(href ? "a" : "span", "mr-link")),
           src = c.thumbs && safeUrl(item.thumbnail_url),
           meta = make("div", "mr-meta"),
-          move = "previous_rank" in item && movement(item.previous_rank, rank, t);
+          // a closed period's list never moves: no markers
+          move = !data.period && "previous_rank" in item && movement(item.previous_rank, rank, t);
         set(num, "aria-hidden", "true");
         if (href) link.href = href;
         link.appendChild(make("span", "mr-headline", String(item.title || "")));
