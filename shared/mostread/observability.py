@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -156,22 +157,10 @@ class Metrics:
         names = [] if _disabled() else list(self._metrics)
         for start in range(0, len(names), MAX_METRICS_PER_LINE):
             part = names[start : start + MAX_METRICS_PER_LINE]
-            document: dict[str, Any] = {
-                "_aws": {
-                    "Timestamp": int(time.time() * 1000),
-                    "CloudWatchMetrics": [
-                        {
-                            "Namespace": NAMESPACE,
-                            "Dimensions": [["service"]],
-                            "Metrics": [{"Name": name, "Unit": self._metrics[name][0]} for name in part],
-                        }
-                    ],
-                },
-                "service": SERVICE,
-            }
-            for name in part:
-                document[name] = self._metrics[name][1]
-            print(json.dumps(document, separators=(",", ":")))
+            head, keys = _emf_template(tuple((name, self._metrics[name][0]) for name in part))
+            values = [_numbers(self._metrics[name][1]) for name in part]
+            line = f"{head}{int(time.time() * 1000)}{''.join(map(''.join, zip(keys, values, strict=True)))}}}"
+            print(line)
         self._metrics.clear()
 
     def log_metrics(self, handler: Handler) -> Handler:
@@ -185,6 +174,30 @@ class Metrics:
                 self.flush_metrics()
 
         return invoke  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=32)
+def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str, ...]]:
+    """The constant parts of the EMF document for these (name, unit) pairs, serialised once per container: the
+    document up to its timestamp, then each metric's key. Only the timestamp and the values change per flush, so
+    a flush writes them between these. The same JSON, key for key, as serialising the whole document."""
+    descriptor = json.dumps(
+        [{"Namespace": NAMESPACE, "Dimensions": [["service"]], "Metrics": [{"Name": n, "Unit": u} for n, u in metrics]}],
+        separators=(",", ":"),
+    )
+    head = '{"_aws":{"Timestamp":'
+    service = ',"CloudWatchMetrics":' + descriptor + '},"service":' + json.dumps(SERVICE)
+    keys = [f",{json.dumps(name)}:" for name, _ in metrics]
+    if keys:
+        keys[0] = service + keys[0]
+    return head, tuple(keys)
+
+
+def _numbers(values: list[float]) -> str:
+    """A metric's values as json.dumps writes a list of floats."""
+    if all(math.isfinite(value) for value in values):
+        return "[" + ",".join(map(float.__repr__, values)) + "]"
+    return json.dumps(values, separators=(",", ":"))
 
 
 def _disabled() -> bool:
