@@ -182,7 +182,13 @@ def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str,
     document up to its timestamp, then each metric's key. Only the timestamp and the values change per flush, so
     a flush writes them between these. The same JSON, key for key, as serialising the whole document."""
     descriptor = json.dumps(
-        [{"Namespace": NAMESPACE, "Dimensions": [["service"]], "Metrics": [{"Name": n, "Unit": u} for n, u in metrics]}],
+        [
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": [["service"]],
+                "Metrics": [{"Name": n, "Unit": u} for n, u in metrics],
+            }
+        ],
         separators=(",", ":"),
     )
     head = '{"_aws":{"Timestamp":'

@@ -157,7 +157,9 @@ def test_the_ipv4_shortcut_answers_as_the_ipaddress_module(text: str) -> None:
     assert normalised_ip(text) == expected
 
 
-@pytest.mark.parametrize("text", ["0.0.0.0", "255.255.255.255", "10.0.0.1", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4."])
+@pytest.mark.parametrize(
+    "text", ["0.0.0.0", "255.255.255.255", "10.0.0.1", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4."]
+)
 def test_the_ipv4_shortcut_at_its_edges(text: str) -> None:
     try:
         expected: str | None = str(ipaddress.ip_address(text))

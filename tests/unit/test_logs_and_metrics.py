@@ -170,8 +170,8 @@ def test_the_emf_line_is_what_serialising_the_whole_document_gives(capsys: pytes
             "RankingSeconds": [float(values[2])],
         }
         assert line == json.dumps(expected, separators=(",", ":"))
-    metrics.add_metric("Odd \"name\" 한글", MetricUnit.Bytes, 1)
+    metrics.add_metric('Odd "name" 한글', MetricUnit.Bytes, 1)
     metrics.flush_metrics()
     [document] = lines(capsys.readouterr().out)
-    assert document["Odd \"name\" 한글"] == [1.0]
-    assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": "Odd \"name\" 한글", "Unit": "Bytes"}]
+    assert document['Odd "name" 한글'] == [1.0]
+    assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": 'Odd "name" 한글', "Unit": "Bytes"}]
