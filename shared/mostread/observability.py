@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -154,14 +153,16 @@ class Metrics:
     def flush_metrics(self) -> None:
         """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is
         printed where ``POWERTOOLS_METRICS_DISABLED`` is true, as Powertools does (the local stack sets it)."""
-        names = [] if _disabled() else list(self._metrics)
+        added = self._metrics
+        if not added:
+            return
+        names = [] if _disabled() else list(added)
         for start in range(0, len(names), MAX_METRICS_PER_LINE):
             part = names[start : start + MAX_METRICS_PER_LINE]
-            head, keys = _emf_template(tuple((name, self._metrics[name][0]) for name in part))
-            values = [_numbers(self._metrics[name][1]) for name in part]
-            line = f"{head}{int(time.time() * 1000)}{''.join(map(''.join, zip(keys, values, strict=True)))}}}"
-            print(line)
-        self._metrics.clear()
+            head, keys = _emf_template(tuple([(name, added[name][0]) for name in part]))
+            body = "".join([key + _numbers(added[name][1]) for key, name in zip(keys, part, strict=True)])
+            print(f"{head}{int(time.time() * 1000)}{body}}}")
+        added.clear()
 
     def log_metrics(self, handler: Handler) -> Handler:
         """Decorator: the invocation's metrics are printed when it returns or raises."""
@@ -201,9 +202,10 @@ def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str,
 
 def _numbers(values: list[float]) -> str:
     """A metric's values as json.dumps writes a list of floats."""
-    if all(math.isfinite(value) for value in values):
-        return "[" + ",".join(map(float.__repr__, values)) + "]"
-    return json.dumps(values, separators=(",", ":"))
+    text = ",".join(map(float.__repr__, values))
+    if "n" in text:  # nan or inf, which JSON spells NaN and Infinity; no finite float's repr has an n
+        return json.dumps(values, separators=(",", ":"))
+    return f"[{text}]"
 
 
 def _disabled() -> bool:

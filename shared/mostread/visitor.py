@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from mostread.caches import remembered
 
@@ -81,15 +82,13 @@ def normalised_ip(text: str) -> str | None:
 def _canonical_ipv4(text: str) -> bool:
     """Whether ``text`` is dotted-quad IPv4 exactly as ``str(ipaddress.IPv4Address(text))`` writes it: four ASCII
     decimal octets up to 255, without leading zeros (which the ipaddress grammar refuses)."""
-    octets = text.split(".")
-    if len(octets) != 4:
-        return False
-    for octet in octets:
-        if not (0 < len(octet) <= 3 and octet.isascii() and octet.isdigit()):
-            return False
-        if (octet[0] == "0" and len(octet) > 1) or int(octet) > 255:
-            return False
-    return True
+    return _dotted_quad().fullmatch(text) is not None
+
+
+@cache
+def _dotted_quad() -> re.Pattern[str]:  # compiled on first use, not on every cold start's import
+    octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    return re.compile(rf"{octet}(?:\.{octet}){{3}}")
 
 
 def client_ip(source_ip: str, headers: Mapping[str, str], trusted_proxy_hops: int, proxy_secret: str = "") -> str:
