@@ -436,7 +436,9 @@ def _findings(results: list[Result]) -> list[str]:
         slowest = max(run["seconds"] for run in result.runs)
         findings.append(
             f"{result.scenario.label}: the slowest ranking run took {slowest:.1f} s on DynamoDB Local here "
-            f"(the function's timeout: {RUN_TIMEOUT:.0f} s). Each run reads only the log chunks written since its "
+            f"(the function's timeout: {RUN_TIMEOUT:.0f} s"
+            + ("; longer than it: as configured, Lambda would stop such a run" if slowest > RUN_TIMEOUT else "")
+            + "). Each run reads only the log chunks written since its "
             "previous read (less a 45 s margin for chunks written late), so a run's reads follow the traffic of the "
             "last minute or two, not the size of the open slot."
         )
@@ -448,9 +450,13 @@ def _findings(results: list[Result]) -> list[str]:
             / minutes
             for read in (False, True)
         }
+        how = (
+            "measured over the hour"
+            if minutes == 60
+            else f"*derived*: the {minutes} measured minutes' units × 60 / {minutes}, not measured over an hour"
+        )
         findings.append(
-            f"{result.scenario.label}, *derived* (the {minutes} measured minutes' units × 60 / {minutes}, not "
-            f"measured over an hour): {hourly[False]:,.0f} write and {hourly[True]:,.0f} read units an hour, "
+            f"{result.scenario.label} ({how}): {hourly[False]:,.0f} write and {hourly[True]:,.0f} read units an hour, "
             f"${costs.dynamodb(hourly[False], hourly[True]) / 1e6 * 24 * 30:,.2f} a month of 30 days on demand "
             "(tracker, stream consumer, ranking runs and catalog; the widget's reads are in section 6)."
         )
