@@ -1,4 +1,4 @@
-"""3. DynamoDB units per counted view over a simulated hour on DynamoDB Local, and 6. the cost per page view."""
+"""3. DynamoDB units per counted view over simulated minutes on DynamoDB Local, and 6. the cost per page view."""
 
 from __future__ import annotations
 
@@ -20,14 +20,18 @@ from mostread_dev.traffic import SyntheticArticle, SyntheticReaders, synthetic_c
 from benchmarks import costs
 from benchmarks.common import DynamoDBLocal
 from benchmarks.pipeline import CATALOG, INGEST, RANKING, SEED, TRACKER, WIDGET, Counted, Pipeline, register
-from benchmarks.report import Section, Table
+from benchmarks.report import Section, Table, console
 
 TITLE = "3. DynamoDB units per counted view"
 SLOT = 1800
 BLOCK = 300  # the readers follow the catalog: new articles are read from the next 5-minute block on
 WRITE_TARGET, RANKING_READ_TARGET = 1.5, 0.5
 RUN_TIMEOUT = 55.0  # RankFunction's Timeout in template.yaml
-TRACKED = 2000  # requests of each hour sent through the tracker and read back from the stream
+TRACKED = 2000  # requests of each scenario sent through the tracker and read back from the stream
+# At 1,000 views/s a simulated minute takes 80-120 s on the shared 2-CPU machine and seeding its week about 4
+# minutes; 3 measured minutes keep `make bench` within 20 minutes there (section 3's method says so).
+MINUTES_AT_1000 = 3
+SAMPLE_MINUTE = 1  # the minute whose first TRACKED requests go through the real tracker
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,18 @@ class Scenario:
     articles: int  # catalogued at the start of the hour, published over the 7 days before
     previous_minutes: int  # minutes of the previous slot that hold views (its last ones)
     seed: int
+    # simulated minutes measured from 12:00, every view and every ranking run of them: an hour at 10 views/s; at
+    # 1,000 views/s, logged view by view on DynamoDB Local, an hour takes over 40 minutes on 2 CPUs, so a stretch
+    minutes: int = 60
+
+    @property
+    def stretch(self) -> str:
+        return "the hour" if self.minutes == 60 else f"{self.minutes} simulated minutes (12:00–12:{self.minutes:02d})"
 
 
 SCENARIOS = (
     Scenario("10 views/s", 10, 2_000, 30, 11),
-    Scenario("1,000 views/s", 1_000, 20_000, 10, 12),
+    Scenario("1,000 views/s", 1_000, 20_000, 1, 12, minutes=MINUTES_AT_1000),
 )
 
 
@@ -69,11 +80,11 @@ class Result:
         return self.seconds[function] / self.invocations[function]
 
     def units_per_request(self, *, read: bool) -> float:
-        """Units of the hour per tracking request (a page view), every component but the widget's reads."""
+        """Units of the measured minutes per tracking request (a page view), every component but the widget's reads."""
         return self.total(read=read) * self.counted.counted / self.counted.requests
 
     def per_view(self, component: str, kind: str | None = None, *, read: bool) -> float:
-        """Units per counted view of the hour."""
+        """Units per counted view of the measured minutes."""
         wanted = "read" if read else "write"
         total = sum(
             units
@@ -81,6 +92,10 @@ class Result:
             if comp == component and direction == wanted and (kind is None or item_kind == kind)
         )
         return total / self.counted.counted
+
+    def total_units(self, component: str, *, read: bool) -> float:
+        """The measured minutes' units of one component."""
+        return self.per_view(component, read=read) * self.counted.counted
 
     def total(self, *, read: bool) -> float:
         return sum(self.per_view(component, read=read) for component in (TRACKER, INGEST, RANKING, CATALOG))
@@ -104,19 +119,21 @@ def simulate(ddb: DynamoDBLocal, scenario: Scenario) -> Result:
         result = Result(scenario, counted)
         pipeline.seed(lambda db: register(db, articles))
         pipeline.seed(lambda db: _seed_week(db, articles, hour - SLOT, scenario, published))
+        console.print(f"[dim]{scenario.label}: seeded in {time.monotonic() - started:.0f} s[/dim]")
         # the previous slot's last minutes of views, with a ranking run every minute: a warm container at :00
         for minute in range(-scenario.previous_minutes, 0):
             now = hour + 60 * minute
             pipeline.rank(now, SEED)
             views = _readers(scenario, articles, [], published, now).timed(now, 60, scenario.rate)
             pipeline.deliver(pipeline.records(views), now + 60, SEED)
+        console.print(f"[dim]{scenario.label}: previous slot sent, {time.monotonic() - started:.0f} s[/dim]")
         pipeline.meter.reset()
         pipeline.tracked = type(pipeline.tracked)()
         pending = sorted(new, key=lambda article: article.published_ts)
         registered: list[SyntheticArticle] = []
         readers = None
         pipeline.deliveries, pipeline.seconds = 0, defaultdict(float)
-        for minute in range(60):
+        for minute in range(scenario.minutes):
             now = hour + 60 * minute
             reads = pipeline.meter.units(read=True, component=RANKING)
             report = pipeline.rank(now)
@@ -131,19 +148,22 @@ def simulate(ddb: DynamoDBLocal, scenario: Scenario) -> Result:
                 readers = _readers(scenario, articles, registered, published, now)
             views = readers.timed(now, 60, scenario.rate)
             counted.add(views)
-            if minute == 3:  # a sample through the real tracker and the table's stream
+            if minute == SAMPLE_MINUTE:  # a sample through the real tracker and the table's stream
                 _track_sample(pipeline, views[:TRACKED], result)
                 views = views[TRACKED:]
             pipeline.deliver(pipeline.records(views), now + 60)
             if minute % 30 == 29:
                 counted.forget_before(now + 60)
+            if scenario.rate >= 100:  # a long run says how far it is
+                console.print(f"[dim]{scenario.label}: minute {minute} done, {time.monotonic() - started:.0f} s[/dim]")
         result.registered = len(registered)
         result.seconds["rank"] = sum(run["seconds"] for run in result.runs)
         result.seconds["ingest"] = pipeline.seconds[INGEST]
         result.invocations.update(rank=len(result.runs), ingest=pipeline.deliveries)
         _book(pipeline, result)
-        _widget_reads(pipeline, result, hour + 3600)
-        _tracking_calls(pipeline, result, readers, hour + 3600)
+        end = hour + 60 * scenario.minutes
+        _widget_reads(pipeline, result, end)
+        _tracking_calls(pipeline, result, readers, end)
     finally:
         pipeline.close()
     result.wall = time.monotonic() - started
@@ -169,7 +189,8 @@ def _seed_week(
     counted_share = _counted_share(articles, published)
     views = int(scenario.rate * SLOT * counted_share)
     catalogued = {article.article_id for article in articles}
-    by_day: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+    # each day's counts, and its uncatalogued ids by summary partition: the same for the day's 48 slots
+    by_day: dict[int, tuple[dict[str, list[int]], dict[int, dict[str, list[int]]]]] = {}
     for number in range(7 * 86400 // SLOT):
         slot = Slot(before - (number + 1) * SLOT, SLOT)
         day = number // 48
@@ -178,15 +199,16 @@ def _seed_week(
             readers = SyntheticReaders(ids or [articles[0].article_id], seed=scenario.seed + day, published=published)
             counts = readers.slot_counts(views)
             listed = {key: row for key, row in counts.items() if key in catalogued}
-            by_day[day] = listed, {key: row for key, row in counts.items() if key not in catalogued}
-        listed, orphans = by_day[day]
+            by_partition: dict[int, dict[str, list[int]]] = defaultdict(dict)
+            for key, row in counts.items():
+                if key not in catalogued:
+                    by_partition[summaries.partition_of_key(key)][key] = row
+            by_day[day] = listed, by_partition
+        listed, by_partition = by_day[day]
         generation = int((slot.end + 150) * 1000)
         expires_at = summary_expiry(slot)
         writer = summaries.orphan_writer(db, slot, generation, expires_at)
         partitions = 0
-        by_partition: dict[int, dict[str, list[int]]] = defaultdict(dict)
-        for key, row in orphans.items():
-            by_partition[summaries.partition_of_key(key)][key] = row
         for partition in sorted(by_partition):
             writer.add(partition, by_partition[partition])
             partitions |= 1 << partition
@@ -285,7 +307,8 @@ def _totals_table(results: list[Result]) -> Table:
         "Totals against the targets, per counted view (on-demand prices, us-east-1)",
         [
             "traffic",
-            "counted views in the hour",
+            "minutes measured",
+            "counted views",
             f"WCU/view (≤ {WRITE_TARGET})",
             f"ranking RCU/view (< {RANKING_READ_TARGET})",
             "all RCU/view",
@@ -297,6 +320,7 @@ def _totals_table(results: list[Result]) -> Table:
         ranking = result.per_view(RANKING, read=True)
         table.add(
             result.scenario.label,
+            f"{result.scenario.minutes}",
             f"{result.counted.counted:,}",
             f"{writes:.3f} {'✅' if writes <= WRITE_TARGET else '❌'}",
             f"{ranking:.3f} {'✅' if ranking < RANKING_READ_TARGET else '❌'}",
@@ -332,8 +356,16 @@ def _items_table(results: list[Result]) -> Table:
 
 def _runs_table(results: list[Result]) -> Table:
     table = Table(
-        "The hour's 60 ranking runs, every one measured",
-        ["traffic", "log rows read per run, mean / max", "run wall s, mean / max (minute)", "slots sealed", "bases"],
+        "The ranking runs of the measured minutes (one a minute), every one measured",
+        [
+            "traffic",
+            "runs",
+            "WCU / RCU per run, mean",
+            "log rows read per run, mean / max",
+            "run wall s, mean / max (minute)",
+            "slots sealed",
+            "bases",
+        ],
     )
     for result in results:
         rows = [run["log_rows_read"] for run in result.runs]
@@ -342,6 +374,9 @@ def _runs_table(results: list[Result]) -> Table:
         bases = sorted({f"{window} {action}" for run in result.runs for window, action in run["bases"].items()})
         table.add(
             result.scenario.label,
+            f"{len(result.runs)}",
+            f"{result.total_units(RANKING, read=False) / len(result.runs):,.1f} / "
+            f"{result.total_units(RANKING, read=True) / len(result.runs):,.1f}",
             f"{statistics.mean(rows):,.0f} / {max(rows):,}",
             f"{statistics.mean(walls):.2f} / {max(walls):.2f} (:{slowest:02d})",
             f"{sum(run['slots_sealed'] for run in result.runs)}",
@@ -401,9 +436,29 @@ def _findings(results: list[Result]) -> list[str]:
         slowest = max(run["seconds"] for run in result.runs)
         findings.append(
             f"{result.scenario.label}: the slowest ranking run took {slowest:.1f} s on DynamoDB Local here "
-            f"(the function's timeout: {RUN_TIMEOUT:.0f} s). Each run reads only the log chunks written since its "
+            f"(the function's timeout: {RUN_TIMEOUT:.0f} s"
+            + ("; longer than it: as configured, Lambda would stop such a run" if slowest > RUN_TIMEOUT else "")
+            + "). Each run reads only the log chunks written since its "
             "previous read (less a 45 s margin for chunks written late), so a run's reads follow the traffic of the "
             "last minute or two, not the size of the open slot."
+        )
+    for result in results:
+        minutes = result.scenario.minutes
+        hourly = {
+            read: sum(result.total_units(component, read=read) for component in (TRACKER, INGEST, RANKING, CATALOG))
+            * 60
+            / minutes
+            for read in (False, True)
+        }
+        how = (
+            "measured over the hour"
+            if minutes == 60
+            else f"*derived*: the {minutes} measured minutes' units × 60 / {minutes}, not measured over an hour"
+        )
+        findings.append(
+            f"{result.scenario.label} ({how}): {hourly[False]:,.0f} write and {hourly[True]:,.0f} read units an hour, "
+            f"${costs.dynamodb(hourly[False], hourly[True]) / 1e6 * 24 * 30:,.2f} a month of 30 days on demand "
+            "(tracker, stream consumer, ranking runs and catalog; the widget's reads are in section 6)."
         )
     unreported = defaultdict(int)
     for result in results:
@@ -424,24 +479,30 @@ makes on its DynamoDB client is observed from outside by botocore hooks (`mostre
 function making it; a conditional put refused as a duplicate is booked at its item size (DynamoDB charges it without
 reporting it).
 
-State at the top of the simulated hour (12:00 UTC, two days ahead of the clock so that TTL leaves it alone), written
+State at the start (12:00 UTC, two days ahead of the clock so that TTL leaves it alone), written
 with the service's own writers on the in-memory fake and bulk-loaded: the catalog (articles published over the
 previous 7 days, Korean titles and summaries), a week of sealed slots (a summary of catalogued and of uncatalogued
 ids, and the slot index, per slot; each day's counts drawn from the readers of that day), then the last minutes of
-the previous slot sent through the stream consumer with a ranking run every minute, so the hour starts with a warm
-ranking container and bases in use.
+the previous slot sent through the stream consumer with a ranking run every minute, so the measured minutes start
+with a warm ranking container and bases in use.
 
-The hour: a ranking run (the rank function's handler) at the top of every minute, all 60 measured; the minute's
+Measured: every simulated minute from 12:00 for an hour at 10 views/s and for {minutes_1000} minutes at 1,000 views/s
+(an hour at that rate, logged view by view on DynamoDB Local, takes more than 40 minutes on this machine), every
+view of them and a ranking run (the rank function's handler) at the top of every minute, each run measured; the minute's
 views from `mostread_dev.traffic` (Zipf popularity, mostly the newest articles, new visitors and returning ones,
 reloads, retries, batches, 5 % crawlers, 10 % widget clicks, 2 % junk ids, the readers renewed every 5 minutes so
 new articles are read); new articles registered as they are published (a week's catalog in 168 hours). The first
-{tracked:,} requests of minute 3 go through `track_views` with the real conditional puts and the table's stream is
-read back; the records of all other requests are built by the tracker's own steps and `put_view`, kept instead of
+{tracked:,} requests of minute {sample} go through `track_views` with the real conditional puts and the table's stream
+is read back; the records of all other requests are built by the tracker's own steps and `put_view`, kept instead of
 sent, and their put's units computed by DynamoDB's size rule (the tracked requests check both: the same items, the
 same units). Stream records are batched as the event source mapping of template.yaml does (4 shards by partition
 key, 1,000 records or 5 s) and logged by `ingest_records` at each batch's delivery time. A view counted: the first
 of its visitor and article in the 30-minute slot, from a browser, of a catalogued article. Per counted view = the
-hour's units / the hour's counted views. Prices: ${write} per million write units, ${read} per million read units
+measured minutes' units / their counted views. A stretch shorter than the 30-minute slot counts a larger share of
+its views (fewer readers come back within it), and its one slot sealing (the previous slot's, at 12:00) falls among
+fewer runs than an hour's two in 60: its per-view figures are for that stretch, as measured. Figures per hour or
+month are *derived*: measured rates per view or per run times a rate of traffic, and are labelled so. Prices:
+${write} per million write units, ${read} per million read units
 (on demand, us-east-1, {dynamodb_url}). Storage, backups and streams are not included.
 """
 
@@ -452,13 +513,18 @@ def run(quick: bool, ddb: DynamoDBLocal) -> list[Section]:
     results = [simulate(ddb, scenario) for scenario in scenarios]
     describe = [
         f"- **{result.scenario.label}**: {result.scenario.articles:,} articles catalogued at the start, "
-        f"{result.registered} registered during the hour; {result.counted.views:,} views sent "
+        f"{result.registered} registered during {result.scenario.stretch}; {result.counted.views:,} views sent "
         f"({result.counted.counted:,} counted), {result.invocations['ingest']:,} stream batches; the previous slot "
         f"holds its last {result.scenario.previous_minutes} minutes of views; took {result.wall:.0f} s."
         for result in results
     ]
     method = METHOD.format(
-        tracked=TRACKED, write=costs.WRITE_UNIT, read=costs.READ_UNIT, dynamodb_url=costs.DYNAMODB_URL
+        tracked=TRACKED,
+        sample=SAMPLE_MINUTE,
+        minutes_1000=MINUTES_AT_1000,
+        write=costs.WRITE_UNIT,
+        read=costs.READ_UNIT,
+        dynamodb_url=costs.DYNAMODB_URL,
     ) + "\n".join(describe)
     units = Section(
         "units",

@@ -60,9 +60,9 @@ def dynamodb(write_units: float, read_units: float) -> float:
 
 def _lines(result: Result) -> list[tuple[str, str, list[float]]]:
     """(item, measured | arithmetic, $ per million page views without a CDN and then with CloudFront per edge)."""
-    hour = result.counted.requests  # page views in the hour: each sends one tracking request
+    hour = result.counted.requests  # page views in the measured minutes: each sends one tracking request
     edges = len(EDGES)
-    fetched = ORIGIN_FETCHES_PER_MINUTE * 60 / hour  # list reads at the origin per page view, with the CDN
+    fetched = ORIGIN_FETCHES_PER_MINUTE * result.scenario.minutes / hour  # list reads at the origin per page view
     background = (result.invocations["ingest"] + result.invocations["rank"]) / hour  # invocations per page view
     background_gbs = (
         result.seconds["ingest"] * _gb("IngestFunction") + result.seconds["rank"] * _gb("RankFunction")
@@ -160,10 +160,11 @@ def section(results: Sequence[Result], quick: bool, seconds: float) -> Section:
     )
     method = f"""
 Per million page views, each sending one tracking call and loading one list (`GET /v1/rankings`, the 24h list at
-limit 10), at the two rates of section 3. *Measured* rows come from section 3's run (the same commit): DynamoDB units
+limit 10), at the two rates of section 3, over the simulated minutes it measured at each (per page view, so
+nothing is scaled up to an hour). *Measured* rows come from section 3's run (the same commit): DynamoDB units
 of the tracker, stream consumer, ranking runs and catalog per page view (every tracking request, crawlers' included,
 is a page view), the widget read's units in a warm read container (a new container also fetches the cards: a few
-times a day per container), the numbers of stream batches and ranking runs per hour, and the functions' wall time
+times a day per container), the numbers of stream batches and ranking runs per page view, and the functions' wall time
 per call on DynamoDB Local on this machine (Lambda bills its own latency: arm64 at 256 MB has less CPU, DynamoDB
 answers in milliseconds). *Arithmetic* rows are counts times prices, with sizes measured (the list's JSON,
 {{body}} bytes, gzipped by CloudFront) or assumed ({FRAMING_BYTES} bytes of status line and gateway headers per

@@ -10,6 +10,8 @@ from typing import Any
 from mostread.errors import ClientError
 
 JSON_TYPE = "application/json; charset=utf-8"
+# one encoder for the container: json.dumps with options builds a new one on every call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def request_body(event: dict[str, Any]) -> bytes | None:
@@ -25,7 +27,11 @@ def request_body(event: dict[str, Any]) -> bytes | None:
 
 
 def request_headers(event: dict[str, Any]) -> dict[str, str]:
-    return {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    headers = event.get("headers") or {}
+    try:  # API Gateway sends names and values as text: lower-cased in one pass, without a Python loop per header
+        return dict(zip(map(str.lower, headers), map(str, headers.values()), strict=True))
+    except TypeError:  # a name that is not text (a hand-made event)
+        return {str(name).lower(): str(value) for name, value in headers.items()}
 
 
 def source_ip(event: dict[str, Any]) -> str:
@@ -34,7 +40,7 @@ def source_ip(event: dict[str, Any]) -> str:
 
 def dumps(document: Any) -> str:
     """JSON as UTF-8 text: Korean stays Korean, not \\uXXXX."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(document)
 
 
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -153,26 +153,16 @@ class Metrics:
     def flush_metrics(self) -> None:
         """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is
         printed where ``POWERTOOLS_METRICS_DISABLED`` is true, as Powertools does (the local stack sets it)."""
-        names = [] if _disabled() else list(self._metrics)
+        added = self._metrics
+        if not added:
+            return
+        names = [] if _disabled() else list(added)
         for start in range(0, len(names), MAX_METRICS_PER_LINE):
             part = names[start : start + MAX_METRICS_PER_LINE]
-            document: dict[str, Any] = {
-                "_aws": {
-                    "Timestamp": int(time.time() * 1000),
-                    "CloudWatchMetrics": [
-                        {
-                            "Namespace": NAMESPACE,
-                            "Dimensions": [["service"]],
-                            "Metrics": [{"Name": name, "Unit": self._metrics[name][0]} for name in part],
-                        }
-                    ],
-                },
-                "service": SERVICE,
-            }
-            for name in part:
-                document[name] = self._metrics[name][1]
-            print(json.dumps(document, separators=(",", ":")))
-        self._metrics.clear()
+            head, keys = _emf_template(tuple([(name, added[name][0]) for name in part]))
+            body = "".join([key + _numbers(added[name][1]) for key, name in zip(keys, part, strict=True)])
+            print(f"{head}{int(time.time() * 1000)}{body}}}")
+        added.clear()
 
     def log_metrics(self, handler: Handler) -> Handler:
         """Decorator: the invocation's metrics are printed when it returns or raises."""
@@ -185,6 +175,37 @@ class Metrics:
                 self.flush_metrics()
 
         return invoke  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=32)
+def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str, ...]]:
+    """The constant parts of the EMF document for these (name, unit) pairs, serialised once per container: the
+    document up to its timestamp, then each metric's key. Only the timestamp and the values change per flush, so
+    a flush writes them between these. The same JSON, key for key, as serialising the whole document."""
+    descriptor = json.dumps(
+        [
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": [["service"]],
+                "Metrics": [{"Name": n, "Unit": u} for n, u in metrics],
+            }
+        ],
+        separators=(",", ":"),
+    )
+    head = '{"_aws":{"Timestamp":'
+    service = ',"CloudWatchMetrics":' + descriptor + '},"service":' + json.dumps(SERVICE)
+    keys = [f",{json.dumps(name)}:" for name, _ in metrics]
+    if keys:
+        keys[0] = service + keys[0]
+    return head, tuple(keys)
+
+
+def _numbers(values: list[float]) -> str:
+    """A metric's values as json.dumps writes a list of floats."""
+    text = ",".join(map(float.__repr__, values))
+    if "n" in text:  # nan or inf, which JSON spells NaN and Infinity; no finite float's repr has an n
+        return json.dumps(values, separators=(",", ":"))
+    return f"[{text}]"
 
 
 def _disabled() -> bool:

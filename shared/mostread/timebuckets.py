@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Literal
 
 FINE_SECONDS = 300
@@ -97,4 +98,11 @@ def iso(timestamp: float) -> str:
 
 def day_of(timestamp: float, zone: tzinfo = UTC) -> str:
     """The calendar day of ``timestamp`` in ``zone`` (the site's zone: "today" starts at its midnight)."""
+    return _day_of(timestamp, zone)
+
+
+# A pure function of its arguments, so a cache cannot go stale. The tracker asks for the day of its slot's start
+# on every request: the same few answers until the next slot (tests/unit/test_timebuckets.py).
+@lru_cache(maxsize=64)
+def _day_of(timestamp: float, zone: tzinfo) -> str:
     return datetime.fromtimestamp(timestamp, tz=zone).strftime("%Y-%m-%d")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from collections.abc import Mapping
+from functools import cache, lru_cache
+
+from mostread.caches import remembered
 
 VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"  # "198.51.100.10:46532", "2001:db8::1:46532"
 PROXY_SECRET_HEADER = "x-mostread-proxy-secret"  # noqa: S105 - the header's name, not a secret
@@ -15,12 +19,30 @@ MAX_ADDRESS_LENGTH = 64
 
 
 def visitor_hash(salt: bytes, client_ip: str, user_agent: str) -> str:
-    return hmac.new(salt, f"v\x00{client_ip}\x00{user_agent}".encode(), hashlib.sha256).hexdigest()[:16]
+    return _hmac(salt, f"v\x00{client_ip}\x00{user_agent}".encode())
 
 
 def address_hash(salt: bytes, client_ip: str) -> str:
     """The address alone, for per-address rules (caps) applied at counting time."""
-    return hmac.new(salt, f"a\x00{client_ip}".encode(), hashlib.sha256).hexdigest()[:16]
+    return _hmac(salt, f"a\x00{client_ip}".encode())
+
+
+def _hmac(salt: bytes, message: bytes) -> str:
+    keyed = _keyed(salt).copy()  # the same HMAC-SHA256 as hmac.new(salt, message), without keying it again
+    keyed.update(message)
+    return keyed.hexdigest()[:16]
+
+
+@remembered
+def _forget_keys() -> None:
+    _keyed.cache_clear()
+
+
+# The salt's keyed state, built once per day instead of twice per request. Two days at most: when a day's salt is
+# gone from the container (mostread.dal.salts), so soon is its key.
+@lru_cache(maxsize=2)
+def _keyed(salt: bytes) -> hmac.HMAC:
+    return hmac.new(salt, digestmod=hashlib.sha256)
 
 
 def event_key(event_id: str | None, visitor: str, article_id: str, slot: int) -> str:
@@ -44,6 +66,8 @@ def normalised_ip(text: str) -> str | None:
     """
     if not text or len(text) > MAX_ADDRESS_LENGTH:
         return None
+    if _canonical_ipv4(text):  # most readers: already the one form, no need for an address object
+        return text
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
@@ -53,6 +77,18 @@ def normalised_ip(text: str) -> str | None:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Address(address.packed))  # from the bytes: without the zone id
     return str(address)
+
+
+def _canonical_ipv4(text: str) -> bool:
+    """Whether ``text`` is dotted-quad IPv4 exactly as ``str(ipaddress.IPv4Address(text))`` writes it: four ASCII
+    decimal octets up to 255, without leading zeros (which the ipaddress grammar refuses)."""
+    return _dotted_quad().fullmatch(text) is not None
+
+
+@cache
+def _dotted_quad() -> re.Pattern[str]:  # compiled on first use, not on every cold start's import
+    octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    return re.compile(rf"{octet}(?:\.{octet}){{3}}")
 
 
 def client_ip(source_ip: str, headers: Mapping[str, str], trusted_proxy_hops: int, proxy_secret: str = "") -> str:

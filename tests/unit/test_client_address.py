@@ -145,3 +145,24 @@ def test_only_the_exact_secret_opens_the_header(given_secret: str) -> None:
     headers = {"x-forwarded-for": "198.51.100.1", PROXY_SECRET_HEADER: given_secret}
     expected = "198.51.100.1" if given_secret == SECRET else SOURCE
     assert client_ip(SOURCE, headers, 1, SECRET) == expected
+
+
+@given(text=st.text(alphabet="0123456789.٣ x", max_size=20))
+def test_the_ipv4_shortcut_answers_as_the_ipaddress_module(text: str) -> None:
+    """normalised_ip returns dotted quads as they are, without parsing them; only when ipaddress writes them so."""
+    try:
+        expected: str | None = str(ipaddress.ip_address(text))
+    except ValueError:
+        expected = None
+    assert normalised_ip(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["0.0.0.0", "255.255.255.255", "10.0.0.1", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4."]
+)
+def test_the_ipv4_shortcut_at_its_edges(text: str) -> None:
+    try:
+        expected: str | None = str(ipaddress.ip_address(text))
+    except ValueError:
+        expected = None
+    assert normalised_ip(text) == expected

@@ -134,3 +134,44 @@ def test_the_root_handlers_do_not_print_a_service_line_twice(capsys: pytest.Capt
     assert [line["message"] for line in lines(captured.out)] == ["once"]
     assert "once" not in captured.err
     assert "someone else's" in captured.err
+
+
+def test_the_emf_line_is_what_serialising_the_whole_document_gives(capsys: pytest.CaptureFixture[str]) -> None:
+    """The document is written from a template serialised once per set of metrics: byte for byte the JSON of the
+    whole document, whatever the values (non-finite ones included) and with a set of metrics never seen before."""
+    import time
+
+    metrics = Metrics()
+    for values in ([1, 0, 3], [0.5, 2, 7], [float("nan"), 1e300, -0.0]):
+        metrics.add_metric("ViewsAccepted", MetricUnit.Count, values[0])
+        metrics.add_metric("ViewsAccepted", MetricUnit.Count, values[1])
+        metrics.add_metric("RankingSeconds", MetricUnit.Seconds, values[2])
+        before = int(time.time() * 1000)
+        metrics.flush_metrics()
+        [line] = capsys.readouterr().out.splitlines()
+        timestamp = json.loads(line)["_aws"]["Timestamp"]
+        assert before <= timestamp <= int(time.time() * 1000)
+        expected = {
+            "_aws": {
+                "Timestamp": timestamp,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": "mostread",
+                        "Dimensions": [["service"]],
+                        "Metrics": [
+                            {"Name": "ViewsAccepted", "Unit": "Count"},
+                            {"Name": "RankingSeconds", "Unit": "Seconds"},
+                        ],
+                    }
+                ],
+            },
+            "service": "mostread",
+            "ViewsAccepted": [float(values[0]), float(values[1])],
+            "RankingSeconds": [float(values[2])],
+        }
+        assert line == json.dumps(expected, separators=(",", ":"))
+    metrics.add_metric('Odd "name" 한글', MetricUnit.Bytes, 1)
+    metrics.flush_metrics()
+    [document] = lines(capsys.readouterr().out)
+    assert document['Odd "name" 한글'] == [1.0]
+    assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": 'Odd "name" 한글', "Unit": "Bytes"}]

@@ -48,3 +48,35 @@ def test_a_view_counts_in_every_window_right_after_it_arrives(now):
 def test_iso_is_utc_with_millis():
     assert iso(ts("2026-11-27T19:00:00.25+09:00")) == "2026-11-27T10:00:00.250Z"
     assert day_of(ts("2026-11-27T23:59:59+00:00")) == "2026-11-27"
+
+
+def test_the_day_is_right_on_both_sides_of_seoul_midnight_however_the_cache_was_warmed():
+    """day_of is cached (the tracker asks for its slot's day on every request): the slot that starts at 00:00 in
+    Seoul (15:00 UTC) is the next day, the one before it still the previous, in any order of asking."""
+    from zoneinfo import ZoneInfo
+
+    seoul = ZoneInfo("Asia/Seoul")
+    before, after = slot_start(ts("2026-11-27T14:59:59+00:00"), 1800), slot_start(ts("2026-11-27T15:00:00+00:00"), 1800)
+    assert (before, after) == (ts("2026-11-27T14:30:00+00:00"), ts("2026-11-27T15:00:00+00:00"))
+    for _ in range(2):
+        assert day_of(before, seoul) == "2026-11-27"
+        assert day_of(after, seoul) == "2026-11-28"
+        assert day_of(after) == "2026-11-27"  # the same instant in UTC: another zone, another answer
+        assert day_of(before - 1, seoul) == "2026-11-27"
+
+
+def test_the_tracker_salts_with_the_next_day_from_the_first_slot_after_seoul_midnight(aws_env):
+    from mostread.models import ViewIn
+    from mostread.services.tracking import Reader, track_views
+
+    asked: list[str] = []
+
+    def salt_for_day(day: str, now: float) -> bytes:
+        asked.append(day)
+        return day.encode() * 4
+
+    reader = Reader("203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0", {})
+    view = ViewIn.model_validate({"article_id": "a1", "event_id": "evt-000001"})
+    for moment in ("14:59:59", "15:00:00", "14:59:59", "15:29:59", "15:30:00"):
+        track_views([view], reader, ts(f"2026-11-27T{moment}+00:00"), salt_for_day, lambda _: True)
+    assert asked == ["2026-11-27", "2026-11-28", "2026-11-27", "2026-11-28", "2026-11-28"]

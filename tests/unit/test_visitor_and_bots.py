@@ -54,3 +54,21 @@ def test_client_ip(forwarded, hops, expected):
 )
 def test_ignore_reasons(agent, headers, reason):
     assert ignore_reason(agent, headers) == reason
+
+
+def test_the_hashes_are_hmac_sha256_of_the_salt_whatever_the_keyed_cache_holds():
+    """The salt's keyed state is cached (two days): every hash is still the plain HMAC, salts alternating."""
+    import hashlib
+    import hmac
+
+    from mostread import caches
+
+    def plain(salt: bytes, message: str) -> str:
+        return hmac.new(salt, message.encode(), hashlib.sha256).hexdigest()[:16]
+
+    salts = [bytes([n]) * 32 for n in range(4)]
+    for salt in [*salts, *reversed(salts), salts[0], salts[0]]:
+        assert visitor_hash(salt, "203.0.113.7", CHROME) == plain(salt, f"v\x00203.0.113.7\x00{CHROME}")
+        assert address_hash(salt, "203.0.113.7") == plain(salt, "a\x00203.0.113.7")
+    caches.reset()
+    assert visitor_hash(salts[1], "2001:db8::1", "") == plain(salts[1], "v\x002001:db8::1\x00")
