@@ -44,6 +44,10 @@ FRAMING_BYTES = 200
 FORWARDED_BYTES = 600
 ORIGIN_FETCHES_PER_MINUTE = 4
 GB = 1024**3
+# The tracker's second report per page view (EngagedSeconds, template.yaml; 0 turns it off): priced as if every
+# reader stayed, an upper bound. It is one more tracking call whose only write is one conditional UpdateItem of
+# the page view's item; its row in the stream consumer's log chunks is a few bytes (not priced).
+ENGAGED_ITEM = "Engaged report, at most one per page view (EngagedSeconds=0: none)"
 
 
 def _gb(function_id: str) -> float:
@@ -123,6 +127,27 @@ def _lines(result: Result) -> list[tuple[str, str, list[float]]]:
                 *[million * (result.tracking_request_bytes + FORWARDED_BYTES) / GB * edge.to_origin for edge in EDGES],
             ],
         ),
+        (
+            f"{ENGAGED_ITEM}: API Gateway and Lambda request, the tracker's time, one write unit, the answer",
+            "arithmetic",
+            [
+                API_REQUEST
+                + LAMBDA_REQUEST
+                + track_gbs * million * LAMBDA_GB_SECOND
+                + WRITE_UNIT
+                + million * (tracking + FRAMING_BYTES) / GB * TRANSFER_OUT,
+                *[
+                    API_REQUEST
+                    + LAMBDA_REQUEST
+                    + track_gbs * million * LAMBDA_GB_SECOND
+                    + WRITE_UNIT
+                    + million / 10_000 * edge.request
+                    + million * (result.tracking_request_bytes + FORWARDED_BYTES) / GB * edge.to_origin
+                    + million * (tracking + FRAMING_BYTES) / GB * edge.transfer_out
+                    for edge in EDGES
+                ],
+            ],
+        ),
     ]
 
 
@@ -139,6 +164,12 @@ def section(results: Sequence[Result], quick: bool, seconds: float) -> Section:
         table.add("**total**", "", *(f"**{value:.2f}**" for value in totals))
         tables.append(table)
         cheaper = totals[0] < min(totals[1:])
+        engaged = next(values for item, _, values in lines if item.startswith(ENGAGED_ITEM))
+        findings.append(
+            f"{result.scenario.label}: of these totals, the engaged report is at most ${engaged[0]:.2f} without a CDN "
+            f"and ${min(engaged[1:]):.2f}–${max(engaged[1:]):.2f} with CloudFront (every reader staying); "
+            "EngagedSeconds=0 removes it."
+        )
         findings.append(
             f"{result.scenario.label}: ${totals[0]:.2f} per million page views without a CDN, "
             + ", ".join(
