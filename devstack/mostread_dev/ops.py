@@ -372,10 +372,14 @@ def _in_force(until: str | None, now: float) -> bool:
 # --- export and catalog dump ----------------------------------------------------------------------------
 
 
-def fetch_list(target: Target, kind: str, window: str, section: str | None) -> dict[str, Any]:
+def fetch_list(
+    target: Target, kind: str, window: str, section: str | None, period: str | None = None
+) -> dict[str, Any]:
     """One published list with its articles' cards, as readers get it (``GET /v1/rankings``, the API's own URL
-    so no CDN copy; at most 50 items, the API's limit)."""
-    query = {"kind": kind, "window": window, "limit": "50", **({"section": section} if section else {})}
+    so no CDN copy; at most 50 items, the API's limit); with ``period``, an ended calendar period's list."""
+    query = {"kind": kind, "limit": "50", **({"period": period} if period else {"window": window})}
+    if section:
+        query["section"] = section
     try:
         response = ApiClient(target.api_url, timeout=30).get("/v1/rankings", query)
     except ApiUnavailable as error:

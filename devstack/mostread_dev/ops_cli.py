@@ -227,6 +227,12 @@ def export(
     kind: Annotated[str, typer.Option("--kind", help="most_read, trending or engaged.")] = "most_read",
     window: Annotated[str, typer.Option("--window", help="1h, 24h or 7d (trending: 1h or 24h).")] = "24h",
     section: Annotated[str | None, typer.Option("--section", help="A section (default: all sections).")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="An ended calendar period instead of --window: YYYY-MM-DD, YYYY-Www, YYYY-MM, YYYY."
+        ),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     output: Output = None,
     bom: Annotated[
@@ -253,11 +259,13 @@ def export(
         raise typer.BadParameter("csv or json", param_hint="--format")
     target = _target(url, stack, profile, region)
     with _errors_as_one_line():
-        page = ops.fetch_list(target, kind, window, section)
+        page = ops.fetch_list(target, kind, window, section, period)
         with _text_out(output, bom and fmt == "csv") as out:
             rows = ops.write_list_csv(page, out) if fmt == "csv" else ops.write_list_json(page, out)
     if output is not None:
-        errors.print(Text(f"{rows} items of {kind} · {window} · {section or 'all sections'} written to {output}"))
+        errors.print(
+            Text(f"{rows} items of {kind} · {period or window} · {section or 'all sections'} written to {output}")
+        )
 
 
 # --- catalog dump --------------------------------------------------------------------------------------------
