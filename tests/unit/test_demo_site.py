@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import datetime
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -120,14 +122,17 @@ def test_article_page_structure_and_widgets() -> None:
     skip = page.all("a", **{"class": "skip-link"})
     assert skip and skip[0]["href"] == "#content"
     widgets = widgets_of(page)
-    assert len(widgets) == 3
-    main, _hot, local = widgets  # the HOT ISSUE block: test_every_page_has_the_hot_issue_block
+    assert len(widgets) == 5
+    main, _hot, local, engaged, last_week = widgets  # the HOT ISSUE block: test_every_page_has_the_hot_issue_block
     assert main["data-window"] == "24h"
     assert "data-section" not in main
     assert "data-kind" not in main  # most read, the widget's default
     assert local["data-section"] == "local"
     assert local["data-window"] == "24h"
     assert local["data-title"] == "지역 많이 본 뉴스"
+    assert (engaged["data-kind"], engaged["data-title"]) == ("engaged", "끝까지 읽은 기사")
+    assert last_week["data-title"] == "지난주 많이 본 뉴스"
+    assert "data-window" not in last_week
     assert page.all("script", src="/v1/assets/widget.v1.js", **{"async": None})
     # the section menu leads to each section's newest article; this article's section is marked
     current = [attrs for tag, attrs in page.elements if tag == "a" and "aria-current" in attrs]
@@ -195,10 +200,24 @@ def test_an_unknown_article_gets_a_not_found_page_without_tracker() -> None:
     assert not page.all("script", src="/v1/assets/tracker.v1.js")
     assert config_of(page) == {}
     assert page.all("meta", name="robots", content="noindex")
-    assert len(widgets_of(page)) == 3
+    assert len(widgets_of(page)) == 5
 
 
 def test_dates_are_shown_in_korean() -> None:
     html = render_page("news-1001")
     assert re.search(r"\d{4}년 \d{1,2}월 \d{1,2}일 [월화수목금토일]요일", html)
     assert re.search(r'입력 <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d\+09:00">\d{4}\.\d\d\.\d\d \d\d:\d\d</time>', html)
+
+
+def test_last_weeks_block_follows_the_stacks_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mostread dev --start-at` moves the clock: the block shows the ISO week before the stack's, in Seoul."""
+    from mostread import clock
+
+    def block_at(instant: str) -> str | None:
+        monkeypatch.setattr(clock, "_offset", [datetime.fromisoformat(instant).timestamp() - time.time()])
+        page = Page(render_page(None))
+        [block] = [w for w in widgets_of(page) if w.get("data-title") == "지난주 많이 본 뉴스"]
+        return block["data-period"]
+
+    assert block_at("2029-01-01T00:00:30+09:00") == "2028-W52"  # Monday in Seoul, still Sunday in UTC
+    assert block_at("2028-12-31T23:59:30+09:00") == "2028-W51"
