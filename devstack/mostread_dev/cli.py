@@ -139,6 +139,15 @@ def dev(
             "the ranking waits for late views; the local stream delivers within seconds.",
         ),
     ] = None,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--parameter",
+            metavar="NAME=VALUE",
+            help="Set a template parameter for the local stack, as sam deploy --parameter-overrides does, e.g. "
+            "FreshnessTopHours=6 or EngagedSeconds=0; repeat for more.",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole service locally.
 
@@ -146,7 +155,16 @@ def dev(
     the scheduled ranking and a demo page at /. Prints `mostread dev: http://HOST:PORT` when ready; Ctrl-C stops it.
     """
     started = time.time()
-    options = DevOptions(host, port, rank_every, demo, dynamodb_endpoint, _start_at(start_at, started), ingest_grace)
+    options = DevOptions(
+        host,
+        port,
+        rank_every,
+        demo,
+        dynamodb_endpoint,
+        _start_at(start_at, started),
+        ingest_grace,
+        _parameters(parameter or []),
+    )
     raise typer.Exit(run_dev(options))
 
 
@@ -405,6 +423,22 @@ def _until(until: str | None, duration: timedelta | None, *, required: bool) -> 
     if until is None and required:
         raise typer.BadParameter("give --until ISO or --for DURATION", param_hint="'--until' / '--for'")
     return until
+
+
+def _parameters(given: list[str]) -> tuple[tuple[str, str], ...]:
+    """``Name=Value`` pairs naming parameters of template.yaml."""
+    from mostread_dev.template import load_template
+
+    known = load_template().parameters
+    pairs = []
+    for text in given:
+        name, equals, value = text.partition("=")
+        if not equals or name not in known:
+            raise typer.BadParameter(
+                f"{text!r}: give NAME=VALUE with a parameter of template.yaml", param_hint="--parameter"
+            )
+        pairs.append((name, value))
+    return tuple(pairs)
 
 
 def _start_at(text: str | None, started: float) -> tuple[float, float] | None:

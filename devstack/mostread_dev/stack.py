@@ -93,6 +93,8 @@ class DevOptions:
     # --start-at: (the instant the stack's clock starts from, the wall-clock time the command started)
     start_at: tuple[float, float] | None = None
     ingest_grace_seconds: int | None = None
+    # --parameter Name=Value: template parameters set as `sam deploy --parameter-overrides` would set them
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 def local_table_names(template: Template) -> dict[str, str]:
@@ -237,6 +239,7 @@ class LocalStack:
         overrides = local_parameter_overrides(self.template, self.options.rank_every)
         if self.options.ingest_grace_seconds is not None:
             overrides["IngestGraceSeconds"] = str(self.options.ingest_grace_seconds)
+        overrides.update(self.options.parameters)
         environment = shared_function_environment(
             self.template, self.functions.function_ids, self.table_names, overrides
         )

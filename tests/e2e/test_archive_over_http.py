@@ -1,4 +1,4 @@
-"""The calendar archive over HTTP on DynamoDB Local: `mostread dev --start-at` half a minute before the Seoul
+"""The calendar archive over HTTP on DynamoDB Local: `mostread dev --start-at` a minute before the Seoul
 midnight that ends Sunday 2028-12-31 (a day, ISO week 2028-W52, a month and a year), views sent before it, then
 `?period=` polled (with a deadline) until each list is computed; the 400s; `mostread archive`."""
 
