@@ -7,22 +7,10 @@ import json
 
 import boto3
 import pytest
-from mostread.config import settings
 
 from tests.harness import article
 
 HOUR = 3600
-
-
-@pytest.fixture
-def configure(monkeypatch):
-    def apply(**variables: str) -> None:
-        for name, value in variables.items():
-            monkeypatch.setenv(name, value)
-        settings.cache_clear()
-
-    yield apply
-    settings.cache_clear()
 
 
 def catalogue(service, article_id, section="politics", published="2026-11-27T08:00:00+09:00"):
