@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from mostread import bots
 from mostread.config import settings
@@ -16,6 +17,9 @@ from mostread.logrow import LoggedView
 from mostread.models import ViewIn, ViewsAccepted
 from mostread.timebuckets import day_of, slot_start
 from mostread.visitor import address_hash, event_key, visitor_hash
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,7 @@ def track_views(
         for view in views
         if view.engaged and view.event_id
     ]
-    if len(reports) > 1:
-        marks = [_pool().submit(engage, *report) for report in reports]
-        wait(marks)
-        outcomes = [mark.result() for mark in marks]
-    else:
-        outcomes = [engage(*report) for report in reports]
-    for outcome in outcomes:
+    for outcome in _side_by_side(lambda report: engage(*report), reports):
         setattr(result, outcome, getattr(result, outcome) + 1)
     return Tracked(result)
 
@@ -116,16 +114,21 @@ def _store_views(
         )
         for view in views
     ]
-    if len(recorded) > 1:
-        puts = [_pool().submit(store, view) for view in recorded]
-        # every put finishes before the answer, failed or not, so a retry finds the batch's writes complete
-        wait(puts)
-        outcomes = [put.result() for put in puts]  # raises the first failure
-    else:
-        outcomes = [store(recorded[0])]
+    outcomes = _side_by_side(store, recorded)
     result.accepted = sum(outcomes)
     result.duplicate = len(outcomes) - result.accepted
     return result
+
+
+def _side_by_side(write: Callable[[T], R], items: list[T]) -> list[R]:
+    """``write`` of each item (at most a batch: 25), in order; a batch's writes run side by side. Every write
+    finishes before the answer, failed or not, so a retry finds the batch's writes complete; the first failure is
+    raised."""
+    if len(items) <= 1:
+        return [write(item) for item in items]
+    writes = [_pool().submit(write, item) for item in items]
+    wait(writes)
+    return [done.result() for done in writes]
 
 
 @lru_cache(maxsize=1)
