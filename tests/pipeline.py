@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -113,10 +114,14 @@ class FakePipeline:
         batch = self.take_stream() if records is None else records
         return ingest_records(self.db, batch, self.clock)
 
-    def rank(self, *, deliver: bool = True, owner: str | None = None) -> RunReport:
+    def rank(
+        self, *, deliver: bool = True, owner: str | None = None, monotonic: Callable[[], float] | None = None
+    ) -> RunReport:
         if deliver:
             self.deliver()
         options = RunOptions(owner=owner or f"run-{next(self._runs)}")
+        if monotonic is not None:
+            options = replace(options, monotonic=monotonic)
         return run_ranking(self.db, settings(), self.clock(), options)
 
     # -- the CMS and the read path -----------------------------------------------------------------------------

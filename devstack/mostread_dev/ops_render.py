@@ -34,6 +34,18 @@ def status_table(document: Mapping[str, Any]) -> Table:
                 f" {report.get('seals_deferred', 0)} deferred, {report.get('views_capped', 0)} views capped (24 h)"
             ),
         )
+        stages = report.get("stage_seconds") or {}
+        if stages:
+            table.add_row("its stages", ", ".join(f"{name} {seconds:.2f} s" for name, seconds in stages.items()))
+        catching_up = report.get("catching_up") or {}
+        if catching_up:
+            table.add_row(
+                "windows catching up",
+                Text(
+                    ", ".join(f"{window} counted from {since}" for window, since in catching_up.items())
+                    + f"; {report.get('lists_held', 0)} lists held as last published"
+                ),
+            )
     lists = document.get("lists") or {}
     table.add_row("lists published", f"{lists.get('published', 0)} ({lists.get('non_empty', 0)} not empty)")
     held = document.get("lease")

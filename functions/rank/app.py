@@ -40,6 +40,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="RankingAgeSeconds", unit=MetricUnit.Seconds, value=report.seconds_since_previous_run)
     if report.log_behind or report.seals_deferred:
         logger.warning("ranking run behind the log", extra={"seals_deferred": report.seals_deferred})
+    if report.catching_up:
+        logger.warning("ranking windows catching up: counted from a later start", extra=report.catching_up)
     for article_id, reason in report.pins_not_shown.items():
         logger.warning("pinned article not shown", extra={"article_id": article_id, "reason": reason})
     logger.info("ranking run", extra=asdict(report))

@@ -162,6 +162,25 @@ def test_status_exits_1_for_a_queued_failure_and_a_stale_run(
     assert "the last ranking run was 10 min ago" in result.stderr
 
 
+def test_status_shows_where_the_last_run_spent_its_time_and_windows_catching_up() -> None:
+    from mostread_dev.ops_render import status_table
+
+    report = {
+        "lists_written": 3,
+        "stage_seconds": {"register": 0.5, "bases": 24.25, "totals": 0.75},
+        "catching_up": {"7d": "2026-11-29T13:00:00.000Z"},
+        "lists_held": 12,
+    }
+    console = Console(record=True, width=200)
+    console.print(status_table({"target": "mostread-prod", "ranking": {"report": report}}))
+    text = console.export_text()
+    assert "register 0.50 s, bases 24.25 s, totals 0.75 s" in text
+    assert "7d counted from 2026-11-29T13:00:00.000Z; 12 lists held as last published" in text
+    console = Console(record=True, width=200)
+    console.print(status_table({"target": "mostread-prod", "ranking": {"report": {"lists_written": 3}}}))
+    assert "catching up" not in console.export_text()
+
+
 def test_a_target_that_cannot_be_reached_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
     def unreachable(*_: Any) -> Target:
         raise TargetError("no `mostread dev` at http://127.0.0.1:9 (refused)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mostread.config import Settings
@@ -40,14 +41,20 @@ class RunContext:
 
     @classmethod
     def starting(
-        cls, db: Db, config: Settings, now: float, remaining_seconds: float = DEFAULT_RUN_SECONDS
+        cls,
+        db: Db,
+        config: Settings,
+        now: float,
+        remaining_seconds: float = DEFAULT_RUN_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> RunContext:
-        started = time.monotonic()
+        started = monotonic()
         return cls(
             db,
             config,
             now,
             started + max(remaining_seconds - PUBLISH_RESERVE_SECONDS, 1.0),
+            monotonic,
             finish_by=started + remaining_seconds - ARCHIVE_RESERVE_SECONDS,
         )
 
@@ -76,10 +83,13 @@ class RunReport:
     log_behind: bool = False  # an open slot's log was not read to its end in this run (rows above the budget)
     registrations: int = 0
     bases: dict[str, str] = field(default_factory=dict)  # window -> kept / rolled / extended / started
+    # windows whose base is still extending backward, with the time their totals count from until it is done
+    catching_up: dict[str, str] = field(default_factory=dict)
     articles_with_views: int = 0
     views_capped: int = 0
     lists_written: int = 0
     lists_unchanged: int = 0
+    lists_held: int = 0  # lists of windows catching up, left as last published
     count_chunks: int = 0
     count_chunks_written: int = 0
     exclusions_in_force: int = 0
@@ -88,4 +98,22 @@ class RunReport:
     pins_not_shown: dict[str, str] = field(default_factory=dict)
     archive: str = ""  # the calendar archive's step in this run (services/ranking/archiving.py)
     seconds: float = 0.0
+    # wall seconds per stage: which one to look at when a run gets slow
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     seconds_since_previous_run: float | None = None
+
+
+class StageClock:
+    """Adds each stage's wall time to a report's ``stage_seconds``."""
+
+    def __init__(self, seconds: dict[str, float], monotonic: Callable[[], float]) -> None:
+        self._seconds = seconds
+        self._monotonic = monotonic
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = self._monotonic()
+        try:
+            yield
+        finally:
+            self._seconds[name] = round(self._seconds.get(name, 0.0) + self._monotonic() - started, 3)

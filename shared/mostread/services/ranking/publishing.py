@@ -226,15 +226,23 @@ def rank_lists(
 class ListsPublished:
     written: int = 0
     unchanged: int = 0
+    held: int = 0
     non_empty: list[str] = field(default_factory=list)
 
 
-def publish_lists(ctx: RunContext, ranked: RankedLists, entries: dict[str, CatalogEntry]) -> ListsPublished:
-    """Write the lists that changed, each item with its rank in the previous run."""
+def publish_lists(
+    ctx: RunContext, ranked: RankedLists, entries: dict[str, CatalogEntry], catching_up: Collection[str] = ()
+) -> ListsPublished:
+    """Write the lists that changed, each item with its rank in the previous run. A list of a window still
+    catching up (its base extending backward) is held as last published, if it was: readers keep a whole
+    window's list until this one counts the whole window again."""
     result = ListsPublished()
     previous = published.get_documents(ctx.db, list(ranked.lists))
     for list_key, (spec, top) in ranked.lists.items():
         old = previous.get(list_key)
+        if old and spec.window in catching_up:
+            result.held += 1
+            continue
         previous_ranks = {item["article_id"]: item["rank"] for item in old["items"]} if old else {}
         items = [_list_item(rank, item, previous_ranks.get(item.article_id)) for rank, item in enumerate(top, start=1)]
         digest = codec.digest([[item.article_id, entries[item.article_id].version] for item in top])
@@ -251,7 +259,9 @@ def publish_lists(ctx: RunContext, ranked: RankedLists, entries: dict[str, Catal
         }
         published.put_list(ctx.db, spec.kind, spec.window, spec.section, document)
         result.written += 1
-    result.non_empty = sorted(key for key, (_, top) in ranked.lists.items() if top)
+    result.non_empty = sorted(
+        key for key, (spec, top) in ranked.lists.items() if top or (spec.window in catching_up and previous.get(key))
+    )
     return result
 
 

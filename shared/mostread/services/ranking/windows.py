@@ -31,10 +31,21 @@ from mostread.dal import aggregates, summaries
 from mostread.services.ranking.catalog_view import CatalogSnapshot
 from mostread.services.ranking.context import RunContext
 from mostread.services.ranking.slots import LiveCounts, Sealed, SlotPlan
-from mostread.timebuckets import DAY_SECONDS, HOUR_SECONDS, WINDOW_SPECS, WINDOWS, Slot, WindowName, floor_to
+from mostread.timebuckets import (
+    DAY_SECONDS,
+    HOUR_SECONDS,
+    WINDOW_SPECS,
+    WINDOWS,
+    Slot,
+    WindowName,
+    floor_to,
+    iso,
+)
 
 BASE_WINDOWS: tuple[WindowName, ...] = ("24h", "7d")
 BASE_LIFETIME_SECONDS = 2 * DAY_SECONDS
+# a registration's lookups between two looks at the clock: a day of 30-minute slots, one batched read each
+REGISTRATION_SLOTS_PER_LOOKUP = 48
 
 
 @dataclass
@@ -75,8 +86,9 @@ def prepare_bases(ctx: RunContext, plan: SlotPlan, catalog: CatalogSnapshot) -> 
         outcome.bases[window], outcome.steps[window] = base, [action] if action else []
         if action:
             outcome.changed.add(window)
-        if _register(ctx, base, plan, catalog, reads):
-            outcome.steps[window].append("registered")
+        registered = _register(ctx, base, plan, catalog, reads)
+        if registered:
+            outcome.steps[window].append(registered)
             outcome.changed.add(window)
     return outcome
 
@@ -220,28 +232,39 @@ def _generation(slot: Slot, plan: SlotPlan, sealed: Sealed) -> int | None:
     return mark.summary_generation if mark else None
 
 
-def _register(ctx: RunContext, base: Base, plan: SlotPlan, catalog: CatalogSnapshot, reads: _SlotReads) -> bool:
-    """Ids registered since the last run and not in the base yet: their uncatalogued counts over its slots."""
+def _register(ctx: RunContext, base: Base, plan: SlotPlan, catalog: CatalogSnapshot, reads: _SlotReads) -> str:
+    """Ids registered since the last run and not in the base yet: their uncatalogued counts over its slots, looked
+    up a batch of slots at a time while the run has time. Lookups that cannot finish in time (a burst of
+    registrations over a week of heavy junk traffic) start the base again: it then extends backward over the
+    following runs, the new ids counted in from the catalog, so no run spends more than its budget on them."""
     newcomers = {article_id for article_id in catalog.registered if article_id not in base.totals}
     if not newcomers or not base.slots:
-        return False
+        return ""
     partitions = {keys.orphan_partition(article_id) for article_id in newcomers}
     slots = {
         slot: generation
         for slot, generation in ((keys.slot_of_name(name), generation) for name, generation in base.slots.items())
         if (mark := plan.marks.get(slot)) is None or any(mark.orphan_partitions & (1 << p) for p in partitions)
     }
-    found = reads.orphan_lookups(slots, newcomers)
-    if found is None:
-        _reset(base)
-        return True
+    ordered = sorted(slots)
+    found: dict[Slot, SlotCounts] = {}
+    for start in range(0, len(ordered), REGISTRATION_SLOTS_PER_LOOKUP):
+        batch = ordered[start : start + REGISTRATION_SLOTS_PER_LOOKUP]
+        if ctx.out_of_time():
+            _reset(base)
+            return "started again (registrations out of time)"
+        looked_up = reads.orphan_lookups({slot: slots[slot] for slot in batch}, newcomers)
+        if looked_up is None:
+            _reset(base)
+            return "started again (a summary is gone)"
+        found.update(looked_up)
     changed = False
     for counts in found.values():
         for count_key, row in counts.items():
             if sum(row):
                 _add(base.totals, count_key, sum(row))
                 changed = True
-    return changed
+    return "registered" if changed else ""
 
 
 def _roll(
@@ -359,20 +382,40 @@ def window_totals(
     catalog: CatalogSnapshot,
 ) -> dict[WindowName, dict[str, int]]:
     """Every window's totals per count key: its base plus, bucket by bucket, every slot of the window it does not
-    hold (the slots after it, and any that reached the log late and are not sealed yet)."""
+    hold (the slots after it, and any that reached the log late and are not sealed yet).
+
+    A base still extending backward (a new or reset one) leaves the window counted from the base's first slot
+    (``catching_up``): reading the rest of the window here, in every run, is the work the extension spreads over
+    runs, and at 1,000 views/s a week of summaries took a run past its timeout."""
     totals: dict[WindowName, dict[str, int]] = {}
     for window in WINDOWS:
         spec = WINDOW_SPECS[window]
         base = bases.get(window)
         window_first = spec.first_bucket(ctx.now)
+        counted_from = base.first if base is not None and base.first > window_first else None
         held = set(base.slots) if base else set()
         result = dict(base.totals) if base else {}
-        for slot in sorted(slot for slot in plan.marks if slot.end > window_first and keys.slot_name(slot) not in held):
+        for slot in sorted(
+            slot
+            for slot in plan.marks
+            if slot.end > window_first
+            and keys.slot_name(slot) not in held
+            and (counted_from is None or slot.start >= counted_from)
+        ):
             counts = _slot_counts(ctx, slot, plan, live, sealed, catalog)
             if counts:
                 add_slot_in_window(result, counts, slot, spec, ctx.now)
         totals[window] = result
     return totals
+
+
+def catching_up(ctx: RunContext, bases: dict[WindowName, Base]) -> dict[str, str]:
+    """Windows whose base has not reached the window's start yet, with the time their totals count from."""
+    return {
+        window: iso(base.first)
+        for window, base in bases.items()
+        if base.first > WINDOW_SPECS[window].first_bucket(ctx.now)
+    }
 
 
 def _slot_counts(
