@@ -442,6 +442,19 @@ def _findings(results: list[Result]) -> list[str]:
             "previous read (less a 45 s margin for chunks written late), so a run's reads follow the traffic of the "
             "last minute or two, not the size of the open slot."
         )
+        catching = [run for run in result.runs if run.get("catching_up")]
+        if catching:
+            slow_stage = max(
+                ((stage, seconds) for run in result.runs for stage, seconds in run["stage_seconds"].items()),
+                key=lambda pair: pair[1],
+            )
+            findings.append(
+                f"{result.scenario.label}: in {len(catching)} of {len(result.runs)} measured runs a base was still "
+                f"extending backward (the first runs after the benchmark's cold start), so "
+                f"{', '.join(sorted({window for run in catching for window in run['catching_up']}))} counted from the "
+                "base's first slot and its lists stayed as last published; the longest stage of any run was "
+                f"{slow_stage[0]} at {slow_stage[1]:.1f} s."
+            )
     for result in results:
         minutes = result.scenario.minutes
         hourly = {
