@@ -23,7 +23,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
+# Reader and Tracked are made on every request and never changed: plain slotted classes, as a frozen dataclass's
+# __init__ (object.__setattr__ per field) costs about four times as much.
+@dataclass(slots=True)
 class Reader:
     """Who sent the request, as far as counting needs to know. The IP never leaves this object."""
 
@@ -32,7 +34,7 @@ class Reader:
     headers: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Tracked:
     """The answer to a tracking request, and why its views were ignored (``mostread.bots.ignore_reason``)."""
 
