@@ -39,4 +39,4 @@ def _track(event: dict[str, Any]) -> dict[str, Any]:
     tracked = track_views(views, Reader(ip, headers.get("user-agent", ""), headers), system_clock())
     for name, value in tracked.metrics().items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    return http.json_response(202, tracked.answer.model_dump(), {"cache-control": "no-store"})
+    return http.json_text_response(202, tracked.answer_json(), {"cache-control": "no-store"})

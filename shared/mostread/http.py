@@ -27,11 +27,20 @@ def request_body(event: dict[str, Any]) -> bytes | None:
 
 
 def request_headers(event: dict[str, Any]) -> dict[str, str]:
+    """The request's headers, names lower-cased and values as text."""
     headers = event.get("headers") or {}
-    try:  # API Gateway sends names and values as text: lower-cased in one pass, without a Python loop per header
-        return dict(zip(map(str.lower, headers), map(str, headers.values()), strict=True))
-    except TypeError:  # a name that is not text (a hand-made event)
-        return {str(name).lower(): str(value) for name, value in headers.items()}
+    try:
+        # API Gateway (payload v2) sends the names lower-cased already and every value as text: then a copy is the
+        # answer, checked by two calls in C instead of a Python step per header. join raises TypeError for a name
+        # or value that is not text; a name that lower() would change makes the joined names differ from their
+        # lower-case form (per character, as no character that lower() leaves alone changes with its neighbours).
+        names = "".join(headers)
+        "".join(headers.values())
+        if names.lower() == names:
+            return dict(headers)
+    except TypeError:  # a name or value that is not text (a hand-made event)
+        pass
+    return {str(name).lower(): str(value) for name, value in headers.items()}
 
 
 def source_ip(event: dict[str, Any]) -> str:
@@ -44,10 +53,15 @@ def dumps(document: Any) -> str:
 
 
 def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return json_text_response(status, dumps(document), headers)
+
+
+def json_text_response(status: int, body: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A response whose body is JSON text already (``dumps`` of the document)."""
     return {
         "statusCode": status,
         "headers": {"content-type": JSON_TYPE, **(headers or {})},
-        "body": dumps(document),
+        "body": body,
         "isBase64Encoded": False,
     }
 

@@ -145,10 +145,14 @@ class Metrics:
     (``@metrics.log_metrics``), under the namespace and the ``service`` dimension."""
 
     def __init__(self) -> None:
-        self._metrics: dict[str, tuple[str, list[float]]] = {}
+        # name -> (unit, values): each value as the JSON number it is printed as, written when it is added
+        self._metrics: dict[str, tuple[str, list[str]]] = {}
 
     def add_metric(self, name: str, unit: str, value: float) -> None:
-        self._metrics.setdefault(name, (unit, []))[1].append(float(value))
+        added = self._metrics.get(name)
+        if added is None:
+            added = self._metrics[name] = (unit, [])
+        added[1].append(_number(float(value)))
 
     def flush_metrics(self) -> None:
         """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is
@@ -156,12 +160,14 @@ class Metrics:
         added = self._metrics
         if not added:
             return
-        names = [] if _disabled() else list(added)
-        for start in range(0, len(names), MAX_METRICS_PER_LINE):
-            part = names[start : start + MAX_METRICS_PER_LINE]
-            head, keys = _emf_template(tuple([(name, added[name][0]) for name in part]))
-            body = "".join([key + _numbers(added[name][1]) for key, name in zip(keys, part, strict=True)])
-            print(f"{head}{int(time.time() * 1000)}{body}}}")
+        if not _disabled():
+            timestamp = int(time.time() * 1000)
+            metrics = list(added.items())
+            for start in range(0, len(metrics), MAX_METRICS_PER_LINE):
+                part = metrics[start : start + MAX_METRICS_PER_LINE]
+                head, keys = _emf_template(tuple([(name, unit) for name, (unit, _) in part]))
+                body = "".join([f"{key}[{','.join(values)}]" for key, (_, (_, values)) in zip(keys, part, strict=True)])
+                print(f"{head}{timestamp}{body}}}")
         added.clear()
 
     def log_metrics(self, handler: Handler) -> Handler:
@@ -200,12 +206,12 @@ def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str,
     return head, tuple(keys)
 
 
-def _numbers(values: list[float]) -> str:
-    """A metric's values as json.dumps writes a list of floats."""
-    text = ",".join(map(float.__repr__, values))
+def _number(value: float) -> str:
+    """``value`` as json.dumps writes a float."""
+    text = float.__repr__(value)
     if "n" in text:  # nan or inf, which JSON spells NaN and Infinity; no finite float's repr has an n
-        return json.dumps(values, separators=(",", ":"))
-    return f"[{text}]"
+        return json.dumps(value)
+    return text
 
 
 def _disabled() -> bool:

@@ -48,3 +48,21 @@ def test_ignored_views_are_counted_by_reason_and_in_total(reason: str, metric: s
 def test_counted_views_have_no_ignored_reason() -> None:
     tracked = Tracked(ViewsAccepted(accepted=2, duplicate=1))
     assert tracked.metrics() == {"ViewsAccepted": 2, "ViewsDuplicate": 1, "ViewsIgnored": 0}
+
+
+def test_the_metrics_name_each_count_of_the_answer() -> None:
+    answer = ViewsAccepted(accepted=4, duplicate=2, ignored=1)
+    assert Tracked(answer).metrics() == {f"Views{name.title()}": value for name, value in answer.model_dump().items()}
+
+
+def test_the_answer_body_is_the_answers_json_and_forgotten_with_the_container() -> None:
+    from mostread import caches, http
+    from mostread.services import tracking
+
+    caches.reset()
+    for counts in [(1, 0, 0), (0, 1, 0), (0, 0, 25), (12, 13, 0), (1, 0, 0)]:
+        answer = ViewsAccepted(accepted=counts[0], duplicate=counts[1], ignored=counts[2])
+        assert Tracked(answer).answer_json() == http.dumps(answer.model_dump())
+    assert tracking._answer_json.cache_info().currsize == 4
+    caches.reset()
+    assert tracking._answer_json.cache_info().currsize == 0

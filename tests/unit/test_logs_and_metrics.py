@@ -142,7 +142,7 @@ def test_the_emf_line_is_what_serialising_the_whole_document_gives(capsys: pytes
     import time
 
     metrics = Metrics()
-    for values in ([1, 0, 3], [0.5, 2, 7], [float("nan"), 1e300, -0.0]):
+    for values in ([1, 0, 3], [0.5, 2, 7], [float("nan"), 1e300, -0.0], [float("inf"), float("-inf"), 1e-7]):
         metrics.add_metric("ViewsAccepted", MetricUnit.Count, values[0])
         metrics.add_metric("ViewsAccepted", MetricUnit.Count, values[1])
         metrics.add_metric("RankingSeconds", MetricUnit.Seconds, values[2])

@@ -49,11 +49,12 @@ def daily_salt(
     db: Db | None = None,
 ) -> bytes:
     """The salt of ``day``, created if there is none (or only an expired one). Loading it deletes old salts."""
-    db = db or salts_db()
-    cache_key = (db.table, day)
+    # the table's name alone finds a cached salt: the Db is built only when DynamoDB is asked (once a day)
+    cache_key = (db.table if db else settings().salts_table_name, day)
     cached = _cache.get(cache_key)
     if cached is not None and cached[1] > now:
         return cached[0]
+    db = db or salts_db()
     _cache.clear()  # another day's salt is no longer needed here
     salt, expires_at = _load_or_create(db, day, now, random_bytes)
     _cache[cache_key] = (salt, expires_at)

@@ -13,7 +13,7 @@ from mostread.dal.client import Db, condition_held, default_db
 from mostread.logrow import LoggedView
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every view the tracker writes, and frozen __init__ costs 3x
 class RecordedView:
     view: LoggedView
     expires_at: int
