@@ -37,6 +37,5 @@ def _track(event: dict[str, Any]) -> dict[str, Any]:
     config = settings()
     ip = client_ip(http.source_ip(event), headers, config.trusted_proxy_hops, config.trusted_proxy_secret)
     tracked = track_views(views, Reader(ip, headers.get("user-agent", ""), headers), system_clock())
-    for name, value in tracked.metrics().items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    metrics.add_counts(tracked.metrics())
     return http.json_text_response(202, tracked.answer_json(), {"cache-control": "no-store"})

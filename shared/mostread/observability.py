@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from mostread.caches import remembered
+
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "mostread"
@@ -45,7 +47,7 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 class _JsonFormatter(logging.Formatter):
     """One JSON object per record: level, location, message, timestamp, service, the invocation's keys, extras."""
 
-    def __init__(self, keys: dict[str, Any]) -> None:
+    def __init__(self, keys: Callable[[], dict[str, Any]]) -> None:
         super().__init__()
         self.keys = keys
 
@@ -57,7 +59,7 @@ class _JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "timestamp": time.strftime("%Y-%m-%d %H:%M:%S,", created) + f"{int(record.msecs):03d}+0000",
             "service": SERVICE,
-            **self.keys,
+            **self.keys(),
         }
         for name, value in vars(record).items():
             if name not in _RECORD_ATTRIBUTES:
@@ -88,11 +90,12 @@ class Logger:
     def __init__(self) -> None:
         self.keys: dict[str, Any] = {}
         self.cold_start = True
+        self._invocation: tuple[Any, Any, list[str] | None, bool] | None = None
         self._logger = logging.getLogger(SERVICE)
         level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
         self._logger.setLevel(level.upper())
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(_JsonFormatter(self.keys))
+        handler.setFormatter(_JsonFormatter(self._current_keys))
         self._logger.handlers = [handler]
         for root_handler in logging.getLogger().handlers:
             if type(root_handler).__module__ != "_pytest.logging":
@@ -116,20 +119,29 @@ class Logger:
 
         @functools.wraps(handler)
         def invoke(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+            # the keys are worked out when the invocation first logs: most tracking calls log nothing
+            self._invocation = (event, context, path, self.cold_start)
+            self.cold_start = False
+            return handler(event, context, *args, **kwargs)
+
+        return invoke
+
+    def _current_keys(self) -> dict[str, Any]:
+        """The invocation's keys, worked out from its event and context on its first log line."""
+        invocation, self._invocation = self._invocation, None
+        if invocation is not None:
+            event, context, path, cold_start = invocation
             self.keys.clear()
             self.keys.update(
-                cold_start=self.cold_start,
+                cold_start=cold_start,
                 function_name=getattr(context, "function_name", None),
                 function_memory_size=getattr(context, "memory_limit_in_mb", None),
                 function_arn=getattr(context, "invoked_function_arn", None),
                 function_request_id=getattr(context, "aws_request_id", None),
             )
-            self.cold_start = False
             if path:
                 self.keys["correlation_id"] = _find(event, path)
-            return handler(event, context, *args, **kwargs)
-
-        return invoke
+        return self.keys
 
 
 def _find(document: Any, path: list[str]) -> Any:
@@ -154,6 +166,15 @@ class Metrics:
             added = self._metrics[name] = (unit, [])
         added[1].append(_number(float(value)))
 
+    def add_counts(self, counts: dict[str, int]) -> None:
+        """``add_metric(name, Count, value)`` for each; the tracker's three counts on every request."""
+        metrics = self._metrics
+        for name, value in counts.items():
+            added = metrics.get(name)
+            if added is None:
+                added = metrics[name] = (MetricUnit.Count, [])
+            added[1].append(_COUNTS[value] if 0 <= value < len(_COUNTS) else _number(float(value)))
+
     def flush_metrics(self) -> None:
         """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is
         printed where ``POWERTOOLS_METRICS_DISABLED`` is true, as Powertools does (the local stack sets it)."""
@@ -162,12 +183,10 @@ class Metrics:
             return
         if not _disabled():
             timestamp = int(time.time() * 1000)
-            metrics = list(added.items())
+            metrics = tuple([(name, unit, tuple(values)) for name, (unit, values) in added.items()])
             for start in range(0, len(metrics), MAX_METRICS_PER_LINE):
-                part = metrics[start : start + MAX_METRICS_PER_LINE]
-                head, keys = _emf_template(tuple([(name, unit) for name, (unit, _) in part]))
-                body = "".join([f"{key}[{','.join(values)}]" for key, (_, (_, values)) in zip(keys, part, strict=True)])
-                print(f"{head}{timestamp}{body}}}")
+                head, body = _emf_line(metrics[start : start + MAX_METRICS_PER_LINE])
+                print(f"{head}{timestamp}{body}")
         added.clear()
 
     def log_metrics(self, handler: Handler) -> Handler:
@@ -206,6 +225,16 @@ def _emf_template(metrics: tuple[tuple[str, str], ...]) -> tuple[str, tuple[str,
     return head, tuple(keys)
 
 
+@functools.lru_cache(maxsize=256)
+def _emf_line(metrics: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[str, str]:
+    """One EMF line but its timestamp, for these (name, unit, values): most invocations of a function add the
+    same few metrics with the same values (a tracking call: one view accepted), so its text is built once per
+    container and set of values, not once per invocation."""
+    head, keys = _emf_template(tuple([(name, unit) for name, unit, _ in metrics]))
+    body = "".join([f"{key}[{','.join(values)}]" for key, (_, _, values) in zip(keys, metrics, strict=True)])
+    return head, body + "}"
+
+
 def _number(value: float) -> str:
     """``value`` as json.dumps writes a float."""
     text = float.__repr__(value)
@@ -214,8 +243,18 @@ def _number(value: float) -> str:
     return text
 
 
+# a request's counts are small numbers: their texts, as _number writes them, made once
+_COUNTS = tuple(_number(float(count)) for count in range(64))
+
+
+@functools.cache
 def _disabled() -> bool:
+    # read once per container, like the rest of the configuration: a function's environment never changes under it
     return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("true", "1", "yes", "on")
+
+
+remembered(_disabled.cache_clear)
+remembered(_emf_line.cache_clear)
 
 
 logger = Logger()

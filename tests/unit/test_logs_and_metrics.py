@@ -7,6 +7,7 @@ import logging
 from types import SimpleNamespace
 
 import pytest
+from mostread import caches
 from mostread.observability import MAX_METRICS_PER_LINE, Logger, Metrics, MetricUnit
 
 CONTEXT = SimpleNamespace(
@@ -78,11 +79,16 @@ def test_metrics_disabled_as_powertools_reads_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    caches.reset()  # read once per container: a changed environment is a new container
     metrics = Metrics()
     metrics.add_metric("ViewsCounted", MetricUnit.Count, 1)
     metrics.flush_metrics()
     assert capsys.readouterr().out == ""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    metrics.add_metric("ViewsCounted", MetricUnit.Count, 1)
+    metrics.flush_metrics()
+    assert capsys.readouterr().out == "", "the same container keeps what it read"
+    caches.reset()
     metrics.add_metric("ViewsCounted", MetricUnit.Count, 1)
     metrics.flush_metrics()
     assert lines(capsys.readouterr().out)[0]["ViewsCounted"] == [1.0]  # the disabled flush dropped the first
@@ -175,3 +181,22 @@ def test_the_emf_line_is_what_serialising_the_whole_document_gives(capsys: pytes
     [document] = lines(capsys.readouterr().out)
     assert document['Odd "name" 한글'] == [1.0]
     assert document["_aws"]["CloudWatchMetrics"][0]["Metrics"] == [{"Name": 'Odd "name" 한글', "Unit": "Bytes"}]
+
+
+def test_add_counts_prints_what_add_metric_would(capsys: pytest.CaptureFixture[str]) -> None:
+    counts = {"ViewsAccepted": 1, "ViewsDuplicate": 0, "ViewsIgnored": 25, "Large": 64, "Larger": 10_000}
+    by_one = Metrics()
+    for name, value in counts.items():
+        by_one.add_metric(name, MetricUnit.Count, value)
+    by_one.flush_metrics()
+    expected = lines(capsys.readouterr().out)
+    together = Metrics()
+    together.add_counts(counts)
+    together.add_counts({"ViewsAccepted": 2})
+    together.flush_metrics()
+    printed = lines(capsys.readouterr().out)
+    for document in (expected, printed):
+        for line in document:
+            line["_aws"].pop("Timestamp")
+    expected[0]["ViewsAccepted"] = [1.0, 2.0]
+    assert printed == expected
