@@ -51,12 +51,18 @@ validate: $(SAM_VENV)/bin/sam
 widget: $(VENV)/.installed
 	$(BIN)/python widget/build.py --check
 
+# Parallel workers (pytest-xdist): many tests wait on servers, subprocesses and clocks, so 3 pay even on 2 cores.
+# --dist loadgroup keeps the tests that share a `mostread dev` in one worker (tests/conftest.py); PYTEST_WORKERS=0
+# runs them in one process.
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/bin/sam lint typecheck validate widget
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # Lint, types and the unit tests only: seconds, where `make test` takes minutes.
 check: $(VENV)/.installed lint typecheck
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q tests/unit $(PYTEST_PARALLEL)
 
 # sam build without a container: pip fetches the arm64 wheels for the functions' Python 3.12, which must be on
 # PATH (python3.12, else pyenv's newest 3.12). Then the artefacts are checked and measured.
