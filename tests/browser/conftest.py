@@ -16,7 +16,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,13 +31,13 @@ from tests.browser.support import (
     Reader,
     Seeded,
     find_chromium,
+    missing_browser,
     send_zipf_views,
     zipf_popularity,
 )
 from tests.e2e.support import CHROME, Api, DevServer, running_dev_server
 
 expect.set_options(timeout=10_000)
-_missing_browser: list[str] = []
 _addresses = itertools.count(1)
 
 
@@ -48,7 +47,7 @@ def chromium_path() -> str:
     if path is None:
         if os.environ.get("MOSTREAD_REQUIRE_BROWSER") == "1":
             pytest.fail(f"!!! {BROWSER_MISSING} — and MOSTREAD_REQUIRE_BROWSER=1 !!!", pytrace=False)
-        _missing_browser.append(BROWSER_MISSING)
+        missing_browser.append(BROWSER_MISSING)
         pytest.skip(f"!!! {BROWSER_MISSING} !!!")
     return path
 
@@ -149,8 +148,3 @@ def new_reader(browser: Browser, seeded: Seeded) -> Iterator[Callable[..., Reade
     yield make
     for context in contexts:
         context.close()
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _missing_browser:
-        terminalreporter.write_sep("!", _missing_browser[0], red=True, bold=True)

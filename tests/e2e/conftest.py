@@ -7,11 +7,10 @@ MOSTREAD_REQUIRE_DYNAMODB_LOCAL=1 (CI) that is a failure instead.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.e2e.support import Api, DevServer, running_dev_server, startup_times
+from tests.e2e.support import Api, DevServer, running_dev_server
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +27,3 @@ def base_url(dev_server: DevServer) -> str:
 @pytest.fixture(scope="session")
 def api(base_url: str) -> Api:
     return Api(base_url)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for name, seconds in startup_times.items():
-        terminalreporter.write_line(f"{name} {seconds:.2f} s")

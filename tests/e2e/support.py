@@ -34,7 +34,7 @@ CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
 
-startup_times: dict[str, float] = {}
+startup_times: dict[str, float] = {}  # printed by tests/conftest.py's terminal summary
 
 
 def require_dynamodb_local() -> tuple[str, Path]:
