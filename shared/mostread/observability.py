@@ -161,19 +161,18 @@ class Metrics:
         self._metrics: dict[str, tuple[str, list[str]]] = {}
 
     def add_metric(self, name: str, unit: str, value: float) -> None:
-        added = self._metrics.get(name)
-        if added is None:
-            added = self._metrics[name] = (unit, [])
-        added[1].append(_number(float(value)))
+        self._add(name, unit, _number(float(value)))
 
     def add_counts(self, counts: dict[str, int]) -> None:
         """``add_metric(name, Count, value)`` for each; the tracker's three counts on every request."""
-        metrics = self._metrics
         for name, value in counts.items():
-            added = metrics.get(name)
-            if added is None:
-                added = metrics[name] = (MetricUnit.Count, [])
-            added[1].append(_COUNTS[value] if 0 <= value < len(_COUNTS) else _number(float(value)))
+            self._add(name, MetricUnit.Count, _COUNTS[value] if 0 <= value < len(_COUNTS) else _number(float(value)))
+
+    def _add(self, name: str, unit: str, number: str) -> None:
+        added = self._metrics.get(name)
+        if added is None:
+            added = self._metrics[name] = (unit, [])
+        added[1].append(number)
 
     def flush_metrics(self) -> None:
         """Print what was added since the last flush, if anything (a request may rightly publish nothing). Nothing is

@@ -392,7 +392,7 @@ def window_totals(
         spec = WINDOW_SPECS[window]
         base = bases.get(window)
         window_first = spec.first_bucket(ctx.now)
-        counted_from = base.first if base is not None and base.first > window_first else None
+        counted_from = _counted_from(ctx, window, base) if base is not None else None
         held = set(base.slots) if base else set()
         result = dict(base.totals) if base else {}
         for slot in sorted(
@@ -412,10 +412,15 @@ def window_totals(
 def catching_up(ctx: RunContext, bases: dict[WindowName, Base]) -> dict[str, str]:
     """Windows whose base has not reached the window's start yet, with the time their totals count from."""
     return {
-        window: iso(base.first)
+        window: iso(counted_from)
         for window, base in bases.items()
-        if base.first > WINDOW_SPECS[window].first_bucket(ctx.now)
+        if (counted_from := _counted_from(ctx, window, base)) is not None
     }
+
+
+def _counted_from(ctx: RunContext, window: WindowName, base: Base) -> int | None:
+    """The base's first slot while it is still extending backward to the window's start; None once it is there."""
+    return base.first if base.first > WINDOW_SPECS[window].first_bucket(ctx.now) else None
 
 
 def _slot_counts(
