@@ -4,8 +4,10 @@ and tests/infrastructure/test_build_artefacts.py runs it on whatever is built.
 What runs in Lambda and nothing else:
 
 * a function's directory holds only files of its CodeUri (functions/<name>/), no bytecode caches;
-* the layer's python/ holds the installed requirements (each file listed in its distribution's RECORD), the
-  mostread package (code and its static assets, no tests) and SAM's copy of requirements.txt;
+* the layer's python/ holds the installed requirements (each file listed in its distribution's RECORD) and the
+  mostread package (code and its static assets, no tests), every module with its bytecode for CPython 3.12,
+  checked by hash or not at all (shared/Makefile): Lambda's file system is read-only, so a module without it is
+  compiled again on every cold start, and one checked by timestamp may not match its source's time in the zip;
 * every compiled extension is aarch64 and, when tagged, for CPython 3.12: the functions run python3.12 on arm64,
   and a wheel for the building machine's platform would fail to import there.
 
@@ -30,6 +32,8 @@ PACKAGE_SUFFIXES = {".py", ".pyi", ".typed", ".js", ".css", ".json"}
 NEVER = {"tests", "test", "conftest.py", "mostread_dev", "devstack", "benchmarks", "docs", "events", "widget"}
 AARCH64 = 183  # ELF e_machine
 RUNTIME_TAG = "cpython-312"
+RUNTIME_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of CPython 3.12
+UNCHECKED_HASH = 1  # the flags word of PEP 552: hash-based (bit 0), not checked against the source (bit 1 clear)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,27 @@ def function_problems(name: str, built: Path, source: Path) -> list[str]:
     return problems
 
 
+def _bytecode_problem(label: str, source: Path) -> str | None:
+    """What is wrong with the bytecode of a module of the layer, if anything."""
+    compiled = source.parent / "__pycache__" / f"{source.stem}.{RUNTIME_TAG}.pyc"
+    if not compiled.is_file():
+        return f"{label}: no bytecode for CPython 3.12 (compiled again on every cold start)"
+    with compiled.open("rb") as stream:
+        header = stream.read(8)
+    if header[:4] != RUNTIME_MAGIC:
+        return f"{label}: its bytecode is not for CPython 3.12"
+    if int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+        return f"{label}: its bytecode is checked against the source's time or hash (compile with unchecked-hash)"
+    return None
+
+
+def _bytecode_of(relative: Path) -> Path | None:
+    """The module a .pyc in a __pycache__ directory is the bytecode of, or None for any other file."""
+    if relative.suffix != ".pyc" or relative.parent.name != "__pycache__":
+        return None
+    return relative.parent.parent / (relative.name.split(".", 1)[0] + ".py")
+
+
 def layer_problems(built: Path) -> list[str]:
     site = built / "python"
     if not site.is_dir():
@@ -106,10 +131,17 @@ def layer_problems(built: Path) -> list[str]:
             problems.append(f"{label}: outside python/")
             continue
         problems.extend(_extension_problems(label, path))
+        module = _bytecode_of(relative)
+        if module is not None:
+            if not (site / module).is_file():
+                problems.append(f"{label}: bytecode of no module of the layer")
+            continue
+        if path.suffix == ".py":
+            problems.extend(filter(None, [_bytecode_problem(label, path)]))
         if relative.parts[0] == PACKAGE:
             if _never(relative) or path.suffix not in PACKAGE_SUFFIXES or path.name.startswith("test_"):
                 problems.append(f"{label}: not part of the {PACKAGE} package that runs in Lambda")
-        elif relative.as_posix() not in installed and relative.as_posix() != "requirements.txt":
+        elif relative.as_posix() not in installed:
             problems.append(f"{label}: neither an installed requirement nor the {PACKAGE} package")
     if not (site / PACKAGE / "__init__.py").is_file():
         problems.append(f"{LAYER}: the {PACKAGE} package is missing")

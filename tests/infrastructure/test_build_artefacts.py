@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infrastructure.build_artefacts import ROOT, check, report
+from tests.infrastructure.build_artefacts import ROOT, RUNTIME_MAGIC, UNCHECKED_HASH, check, report
 
 
 def elf(machine: int) -> bytes:
@@ -20,18 +20,30 @@ def write(path: Path, content: bytes = b"") -> None:
     path.write_bytes(content)
 
 
+def pyc(magic: bytes = RUNTIME_MAGIC, flags: int = UNCHECKED_HASH) -> bytes:
+    # PEP 552's header: magic, flags, then the source's hash (or time and size), then the marshalled code
+    return magic + flags.to_bytes(4, "little") + bytes(8)
+
+
+def module(site: Path, relative: str) -> None:
+    """A module of the layer and its bytecode, as shared/Makefile compiles it."""
+    write(site / relative)
+    source = Path(relative)
+    write(site / source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc", pyc())
+
+
 def made_up_build(build: Path) -> None:
     write(build / "template.yaml")
     write(build / "TrackFunction" / "app.py", b"def handler(event, context): ...\n")
     site = build / "SharedLayer" / "python"
-    write(site / "requirements.txt")
-    write(site / "mostread" / "__init__.py")
+    module(site, "mostread/__init__.py")
     write(site / "mostread" / "static" / "widget.v1.js")
-    write(site / "fast" / "__init__.py")
+    module(site, "fast/__init__.py")
     write(site / "fast" / "_speedups.cpython-312-aarch64-linux-gnu.so", elf(183))
     write(
         site / "fast-1.0.dist-info" / "RECORD",
-        b"fast/__init__.py,,\nfast/_speedups.cpython-312-aarch64-linux-gnu.so,,\nfast-1.0.dist-info/RECORD,,\n",
+        b"fast/__init__.py,,\nfast/_speedups.cpython-312-aarch64-linux-gnu.so,,\nfast-1.0.dist-info/RECORD,,\n"
+        b"fast/slow.py,,\n",
     )
 
 
@@ -39,7 +51,7 @@ def test_a_clean_build_passes_and_is_measured(tmp_path: Path) -> None:
     made_up_build(tmp_path)
     artefacts, problems = check(tmp_path)
     assert problems == []
-    assert [(a.name, a.files) for a in artefacts] == [("SharedLayer", 6), ("TrackFunction", 1)]
+    assert [(a.name, a.files) for a in artefacts] == [("SharedLayer", 7), ("TrackFunction", 1)]
     assert all(a.zipped > 0 for a in artefacts)
     assert "SharedLayer" in report(artefacts)
 
@@ -56,6 +68,11 @@ def test_a_clean_build_passes_and_is_measured(tmp_path: Path) -> None:
         ("SharedLayer/docs/architecture.md", b"", "outside python/"),
         ("SharedLayer/python/fast/_x.cpython-312-x86_64-linux-gnu.so", elf(62), "not an aarch64 library"),
         ("SharedLayer/python/fast/_y.cpython-311-aarch64-linux-gnu.so", elf(183), "another Python than 3.12"),
+        ("SharedLayer/python/fast/slow.py", b"", "no bytecode for CPython 3.12"),
+        ("SharedLayer/python/fast/__pycache__/gone.cpython-312.pyc", pyc(), "bytecode of no module"),
+        ("SharedLayer/python/fast/__pycache__/__init__.cpython-312.pyc", pyc(b"\xa7\r\r\n"), "not for CPython 3.12"),
+        ("SharedLayer/python/fast/__pycache__/__init__.cpython-312.pyc", pyc(flags=0), "checked against the source"),
+        ("SharedLayer/python/fast/__pycache__/__init__.cpython-312.pyc", pyc(flags=3), "checked against the source"),
         ("ExtraFunction/app.py", b"", "neither a function of template.yaml"),
     ],
 )

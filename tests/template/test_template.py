@@ -502,7 +502,9 @@ def test_default_template_path_is_the_repository_template() -> None:
 def test_layer_requirements_match_the_project_dependencies(template: Template) -> None:
     layer = template.resources["SharedLayer"]
     assert layer["Properties"]["ContentUri"] == "shared/"
-    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+    # built by shared/Makefile, which compiles the layer's bytecode (tests/infrastructure/test_layer_build.py)
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert "build-SharedLayer:" in (ROOT / "shared" / "Makefile").read_text()
     requirements_file = ROOT / "shared" / "requirements.txt"
     assert requirements_file.is_file()
     requirements = [
