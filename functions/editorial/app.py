@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mostread import http, parsing
-from mostread.clock import system_clock
-from mostread.observability import API_GATEWAY_HTTP, logger, metrics
-from mostread.resolver import NO_STORE, Request, Response, Router, no_content
-from mostread.services import editorial
+from mostread.caches import kept_for_the_container
+
+with kept_for_the_container():
+    from mostread import http, parsing
+    from mostread.clock import system_clock
+    from mostread.observability import API_GATEWAY_HTTP, logger, metrics
+    from mostread.resolver import NO_STORE, Request, Response, Router, no_content
+    from mostread.services import editorial
 
 router = Router()
 

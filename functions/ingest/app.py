@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mostread.clock import system_clock
-from mostread.dal.client import default_db
-from mostread.observability import MetricUnit, logger, metrics
-from mostread.services.ingest import ingest_records
+from mostread.caches import kept_for_the_container
+
+with kept_for_the_container():
+    from mostread.clock import system_clock
+    from mostread.dal.client import default_db
+    from mostread.observability import MetricUnit, logger, metrics
+    from mostread.services.ingest import ingest_records
 
 
 @metrics.log_metrics

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from mostread.clock import system_clock
-from mostread.config import settings
-from mostread.dal import salts
-from mostread.dal.client import default_db
-from mostread.observability import MetricUnit, logger, metrics
-from mostread.services.ranking import RunOptions, run_ranking
+from mostread.caches import kept_for_the_container
+
+with kept_for_the_container():
+    from mostread.clock import system_clock
+    from mostread.config import settings
+    from mostread.dal import salts
+    from mostread.dal.client import default_db
+    from mostread.observability import MetricUnit, logger, metrics
+    from mostread.services.ranking import RunOptions, run_ranking
 
 
 @metrics.log_metrics

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mostread import http, parsing
-from mostread.clock import system_clock
-from mostread.config import settings
-from mostread.observability import API_GATEWAY_HTTP, logger, metrics
-from mostread.resolver import Request, Response, Router
-from mostread.services import catalog, reading
+from mostread.caches import kept_for_the_container
+
+with kept_for_the_container():
+    from mostread import http, parsing
+    from mostread.clock import system_clock
+    from mostread.config import settings
+    from mostread.observability import API_GATEWAY_HTTP, logger, metrics
+    from mostread.resolver import Request, Response, Router
+    from mostread.services import catalog, reading
 
 router = Router()
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mostread import failures, http, parsing
-from mostread.clock import system_clock
-from mostread.config import settings
-from mostread.errors import ClientError
-from mostread.observability import API_GATEWAY_HTTP, MetricUnit, logger, metrics
-from mostread.services.tracking import Reader, track_views
-from mostread.visitor import client_ip
+from mostread.caches import kept_for_the_container
+
+with kept_for_the_container():
+    from mostread import failures, http, parsing
+    from mostread.clock import system_clock
+    from mostread.config import settings
+    from mostread.errors import ClientError
+    from mostread.observability import API_GATEWAY_HTTP, MetricUnit, logger, metrics
+    from mostread.services.tracking import Reader, track_views
+    from mostread.visitor import client_ip
 
 
 @metrics.log_metrics

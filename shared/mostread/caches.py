@@ -21,9 +21,11 @@ def remembered(clear: Callable[[], None]) -> Callable[[], None]:
 
 
 def reset() -> None:
-    """Forget every per-container cache, as a new container would start."""
+    """Forget every per-container cache, as a new container would start, and hand what the handlers' imports kept
+    out of the cycle collector's reach (``kept_for_the_container``) back to it."""
     for clear in _clears:
         clear()
+    gc.unfreeze()
 
 
 @contextmanager
@@ -39,3 +41,14 @@ def cycle_collection_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+@contextmanager
+def kept_for_the_container() -> Iterator[None]:
+    """For a handler's imports: the modules, classes and functions they make live as long as the container. The
+    cycle collector is paused while they are made, then they are moved out of its reach (``gc.freeze``), so
+    neither the cold start nor any later collection scans them (tens of thousands of objects, about a tenth of
+    boto3's cold start; BENCHMARKS.md, section 1). Objects made afterwards are collected as usual."""
+    with cycle_collection_paused():
+        yield
+        gc.freeze()

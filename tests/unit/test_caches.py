@@ -60,3 +60,30 @@ def test_the_client_and_the_crawler_patterns_are_built_with_collection_paused(
         bots.crawlers.cache_clear()
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+class Made:
+    """An object the cycle collector tracks (an instance with a __dict__)."""
+
+
+def test_what_a_handler_imports_is_kept_out_of_the_collectors_reach_until_a_reset() -> None:
+    gc.unfreeze()
+    try:
+        with caches.kept_for_the_container():
+            assert not gc.isenabled()
+            made = [Made() for _ in range(1000)]
+        assert gc.isenabled()
+        # everything alive then, the objects made inside included, is left out of every later collection
+        assert gc.get_freeze_count() >= len(made)
+        caches.reset()  # a fresh container: the collector gets them back
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failed_import_freezes_nothing() -> None:
+    gc.unfreeze()
+    with pytest.raises(ImportError), caches.kept_for_the_container():
+        raise ImportError("a handler whose import failed")
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
