@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+from mostread.catalog_entry import CatalogEntry
 from mostread.counting import CAPPED_KEY_PREFIX, SlotCounts
-from mostread.ranking import CatalogEntry, Ranked, list_candidates, top_articles
+from mostread.ranking import Ranked, list_candidates, top_articles
 from mostread.timebuckets import Slot
 
 

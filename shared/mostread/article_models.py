@@ -1,6 +1,6 @@
-"""The catalog's, the rankings query's and the editorial controls' models: ``mostread.models`` has the rules and
-the views' models. Apart from those so that the tracker, the most frequent cold start, never builds these
-(each dataclass costs its share of a cold start, BENCHMARKS.md section 1)."""
+"""The catalog's and the rankings query's models: ``mostread.models`` has the rules and the views' models, and
+``mostread.editorial_models`` the editorial controls'. Apart from those so that the tracker, the most frequent cold
+start, never builds these (each dataclass costs its share of a cold start, BENCHMARKS.md section 1)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any, Self
 from mostread.models import (
     KIND_WINDOWS,
     LIST_FORMATS,
-    REASON_LENGTH,
     SUMMARY_LENGTH,
     TITLE_LENGTH,
     WHOLE_NUMBER_PATTERN,
@@ -22,7 +21,6 @@ from mostread.models import (
     _passes,
     _period_ok,
     _plain_text,
-    _position_ok,
     _regex,
     _section_ok,
     _timestamp_ok,
@@ -129,75 +127,3 @@ class RankingQuery(Model):
         ):
             return cls(kind=kind, window=window, section=section, limit=limit, period=period, format=format)
         return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExclusionIn(Model):
-    """An editor's exclusion: the article leaves every list until ``until`` (forever if null)."""
-
-    until: str | None = None
-    reason: str | None = None
-
-    @classmethod
-    def checked(cls, data: Any) -> Self | None:
-        if type(data) is not dict:
-            return None
-        until, reason = data.get("until"), data.get("reason")
-        if (until is None or _timestamp_ok(until)) and (reason is None or _passes(reason, REASON_LENGTH, _plain_text)):
-            return cls(until=until, reason=reason)
-        return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Exclusion(ExclusionIn):
-    article_id: str
-
-    @classmethod
-    def checked(cls, data: Any) -> None:
-        return None  # stored, never sent: the schema decides
-
-    @property
-    def until_ts(self) -> float | None:
-        return None if self.until is None else datetime.fromisoformat(self.until).timestamp()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinIn(Model):
-    """An editor's pin: the article stands at ``position`` in one list until ``until``."""
-
-    kind: Kind
-    window: WindowName
-    section: str | None = None
-    position: int
-    until: str
-
-    @classmethod
-    def checked(cls, data: Any) -> Self | None:
-        if type(data) is not dict:
-            return None
-        kind, window, section = data.get("kind"), data.get("window"), data.get("section")
-        position, until = data.get("position"), data.get("until")
-        if (
-            type(kind) is str
-            and kind in KIND_WINDOWS
-            and type(window) is str
-            and window in KIND_WINDOWS[kind]
-            and (section is None or _section_ok(section))
-            and _position_ok(position)
-            and _timestamp_ok(until)
-        ):
-            return cls(kind=kind, window=window, section=section, position=position, until=until)
-        return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pin(PinIn):
-    article_id: str
-
-    @classmethod
-    def checked(cls, data: Any) -> None:
-        return None  # stored, never sent: the schema decides
-
-    @property
-    def until_ts(self) -> float:
-        return datetime.fromisoformat(self.until).timestamp()

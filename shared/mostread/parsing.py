@@ -11,7 +11,8 @@ from mostread.http import json_document, json_object
 from mostread.models import MAX_BODY_BYTES, ViewBatchIn, ViewIn, validate
 
 if TYPE_CHECKING:  # imported where used: the tracker, which only parses views, never builds them
-    from mostread.article_models import ArticleIn, ExclusionIn, PinIn, RankingQuery
+    from mostread.article_models import ArticleIn, RankingQuery
+    from mostread.editorial_models import ExclusionIn, PinIn
 
 VIEWS_CONTENT_TYPES = ("application/json", "text/plain")  # text/plain: what navigator.sendBeacon sends
 MAX_ARTICLE_BODY_BYTES = 64 * 1024
@@ -44,13 +45,13 @@ def article(body: bytes | None) -> ArticleIn:
 
 
 def exclusion(body: bytes | None) -> ExclusionIn:
-    from mostread.article_models import ExclusionIn
+    from mostread.editorial_models import ExclusionIn
 
     return validate(ExclusionIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
 
 
 def pin(body: bytes | None) -> PinIn:
-    from mostread.article_models import PinIn
+    from mostread.editorial_models import PinIn
 
     return validate(PinIn, json_object(body, MAX_EDITORIAL_BODY_BYTES))
 

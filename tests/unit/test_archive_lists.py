@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mostread.archive import add_slot_to_day, catalogued, period_lists
+from mostread.catalog_entry import CatalogEntry
 from mostread.counting import capped_key, widget_key
-from mostread.ranking import CatalogEntry
 from mostread.timebuckets import Slot
 
 MIDNIGHT = 1_798_729_200  # 2026-12-31T15:00:00Z: midnight in Seoul, 2027-01-01

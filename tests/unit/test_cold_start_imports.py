@@ -17,8 +17,9 @@ EVERY_FUNCTION_AVOIDS = {"pydantic", "mostread.schemas", "mostread.openapi", "aw
 AVOIDS = {
     "track": EVERY_FUNCTION_AVOIDS
     | {"mostread.counting", "mostread.article_models", "mostread.services.ranking", "mostread.trending"},
-    "read": EVERY_FUNCTION_AVOIDS | {"zoneinfo", "mostread.counting", "mostread.services.tracking"},
-    "catalog": EVERY_FUNCTION_AVOIDS | {"zoneinfo", "mostread.counting"},
+    "read": EVERY_FUNCTION_AVOIDS
+    | {"zoneinfo", "mostread.counting", "mostread.services.tracking", "mostread.ranking", "mostread.editorial_models"},
+    "catalog": EVERY_FUNCTION_AVOIDS | {"zoneinfo", "mostread.counting", "mostread.ranking"},
     "editorial": EVERY_FUNCTION_AVOIDS | {"zoneinfo", "mostread.counting"},
     "ingest": EVERY_FUNCTION_AVOIDS | {"zoneinfo"},
 }

@@ -10,8 +10,9 @@ from itertools import pairwise
 
 import pytest
 from mostread.bots import is_crawler
+from mostread.catalog_entry import CatalogEntry
 from mostread.models import EVENT_ID_PATTERN, MAX_BATCH, ViewBatchIn, ViewIn
-from mostread.ranking import CatalogEntry, top_articles
+from mostread.ranking import top_articles
 from mostread_dev.timefmt import KST
 from mostread_dev.traffic import STORYLINE, Storyline, SyntheticReaders, TrafficMix, demo_catalog, demo_readers
 

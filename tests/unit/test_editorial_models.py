@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mostread.article_models import Exclusion, ExclusionIn, Pin, PinIn
+from mostread.editorial_models import Exclusion, ExclusionIn, Pin, PinIn
 from mostread.errors import ClientError
 from mostread.models import validate
 from mostread.services.editorial import entry_document, in_force

@@ -209,8 +209,8 @@ def test_engaged_rows_of_an_uncatalogued_id_count_once_it_registers(pipeline: Fa
 
 
 def test_engaged_lists_take_pins_and_exclusions(pipeline: FakePipeline) -> None:
-    from mostread.article_models import Exclusion, Pin
     from mostread.dal import editorial
+    from mostread.editorial_models import Exclusion, Pin
 
     for visitor in range(1, 4):
         pipeline.view("a", visitor, event_id=f"page-a{visitor:03d}")

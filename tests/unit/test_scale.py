@@ -13,9 +13,10 @@ import random
 import time
 from itertools import accumulate
 
+from mostread.catalog_entry import CatalogEntry
 from mostread.counting import count_slot, merge_totals, slot_totals
 from mostread.logrow import LoggedView
-from mostread.ranking import CatalogEntry, list_candidates, top_articles, top_trending, trending_scores
+from mostread.ranking import list_candidates, top_articles, top_trending, trending_scores
 from mostread.timebuckets import Slot
 from mostread.trending import TRENDING_WINDOWS, TrendingParameters
 

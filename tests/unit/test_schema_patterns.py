@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema_rs import Draft202012Validator
-from mostread.article_models import ArticleIn, ExclusionIn, PinIn
+from mostread.article_models import ArticleIn
+from mostread.editorial_models import ExclusionIn, PinIn
 from mostread.errors import ClientError
 from mostread.models import (
     ARTICLE_ID_SCHEMA_PATTERN,

@@ -5,14 +5,13 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mostread.catalog_entry import CatalogEntry, story_key
 from mostread.ranking import (
-    CatalogEntry,
     Placement,
     Ranked,
     collapse_stories,
     held_story_articles,
     place_pins,
-    story_key,
     top_articles,
     top_trending,
 )

@@ -3,7 +3,8 @@ from docs/architecture.md."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mostread.ranking import CatalogEntry, top_trending, trending_scores
+from mostread.catalog_entry import CatalogEntry
+from mostread.ranking import top_trending, trending_scores
 from mostread.trending import TRENDING_WINDOWS, TrendingParameters, decay, evaluation_time, trending_score
 
 PARAMETERS = TrendingParameters(half_life_hours=12, prior_views=10, min_views=1)

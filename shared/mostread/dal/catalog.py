@@ -13,8 +13,8 @@ from typing import Any
 
 from mostread import keys
 from mostread.article_models import Article
+from mostread.catalog_entry import CatalogEntry
 from mostread.dal.client import Db, batch_get, condition_held, is_live, query_all
-from mostread.ranking import CatalogEntry
 
 _OPTIONAL = ("thumbnail_url", "summary", "story_id")
 CHANGE_LOG_SECONDS = 8 * 86400  # longer than any ranking outage a warm run would catch up from

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from mostread import keys
-from mostread.article_models import Exclusion, Pin
 from mostread.dal.client import Db, condition_held, query_all
+from mostread.editorial_models import Exclusion, Pin
 
 TTL_GRACE_SECONDS = 24 * 3600
 _EXCLUSION = keys.exclusion_sort_key("")

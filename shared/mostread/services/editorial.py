@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mostread.article_models import Exclusion, ExclusionIn, Pin, PinIn
 from mostread.dal import editorial
 from mostread.dal.client import Db, default_db
+from mostread.editorial_models import Exclusion, ExclusionIn, Pin, PinIn
 from mostread.errors import NotFound
 
 

@@ -15,7 +15,7 @@ from mostread import keys
 from mostread.article_models import Article, RankingQuery
 from mostread.caches import remembered
 from mostread.config import settings
-from mostread.dal import catalog, editorial, published
+from mostread.dal import catalog, published
 from mostread.dal.client import default_db
 from mostread.errors import ClientError
 from mostread.timebuckets import WINDOWS
@@ -50,7 +50,8 @@ def ranking_page(query: RankingQuery, now: float) -> dict[str, Any]:
 def period_page(query: RankingQuery, now: float) -> dict[str, Any]:
     """An ended calendar period's list, as the archive computed it, without the articles deleted from the catalog
     or excluded by editors since (the others move up). Before the archive has computed it: no items, no time."""
-    from mostread.dal import archive  # with the ranking's counting rules: loaded by period requests only
+    # with the ranking's counting rules and the editors' exclusions: loaded by period requests only
+    from mostread.dal import archive, editorial
     from mostread.periods import parse_period
 
     assert query.period is not None

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from mostread import keys
 from mostread.caches import remembered
+from mostread.catalog_entry import CatalogEntry
 from mostread.dal import catalog
-from mostread.ranking import CatalogEntry
 from mostread.services.ranking.context import CATALOG_LOG_MARGIN_MS, RunContext
 
 # how far back a run looks for registrations whose earlier views may sit in sealed slots after the bases

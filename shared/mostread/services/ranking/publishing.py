@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mostread import codec, keys
+from mostread.catalog_entry import CatalogEntry
 from mostread.config import Settings
 from mostread.counting import article_totals, capped_totals, engaged_totals, listed_totals
 from mostread.dal import aggregates, published
 from mostread.models import KIND_WINDOWS, Kind
 from mostread.ranking import (
-    CatalogEntry,
     Placement,
     Ranked,
     eligible_entries,
