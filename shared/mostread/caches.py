@@ -47,8 +47,9 @@ def cycle_collection_paused() -> Iterator[None]:
 def kept_for_the_container() -> Iterator[None]:
     """For a handler's imports: the modules, classes and functions they make live as long as the container. The
     cycle collector is paused while they are made, then they are moved out of its reach (``gc.freeze``), so
-    neither the cold start nor any later collection scans them (tens of thousands of objects, about a tenth of
-    boto3's cold start; BENCHMARKS.md, section 1). Objects made afterwards are collected as usual."""
+    neither the cold start nor any later collection scans them: tens of thousands of objects, and tens of
+    milliseconds of every cold start (BENCHMARKS.md, section 1, the collector's time). Objects made afterwards are
+    collected as usual."""
     with cycle_collection_paused():
         yield
         gc.freeze()

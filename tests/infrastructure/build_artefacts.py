@@ -136,8 +136,8 @@ def layer_problems(built: Path) -> list[str]:
             if not (site / module).is_file():
                 problems.append(f"{label}: bytecode of no module of the layer")
             continue
-        if path.suffix == ".py":
-            problems.extend(filter(None, [_bytecode_problem(label, path)]))
+        if path.suffix == ".py" and (problem := _bytecode_problem(label, path)):
+            problems.append(problem)
         if relative.parts[0] == PACKAGE:
             if _never(relative) or path.suffix not in PACKAGE_SUFFIXES or path.name.startswith("test_"):
                 problems.append(f"{label}: not part of the {PACKAGE} package that runs in Lambda")
