@@ -17,6 +17,7 @@ from mostread.models import (
     Kind,
     ListFormat,
     Model,
+    Stored,
     _article_id_ok,
     _passes,
     _period_ok,
@@ -70,12 +71,8 @@ class ArticleIn(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Article(ArticleIn):
+class Article(Stored, ArticleIn):
     article_id: str
-
-    @classmethod
-    def checked(cls, data: Any) -> None:
-        return None  # stored, never sent: the schema decides
 
     @property
     def published_ts(self) -> float:

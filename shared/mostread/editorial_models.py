@@ -13,6 +13,7 @@ from mostread.models import (
     REASON_LENGTH,
     Kind,
     Model,
+    Stored,
     _passes,
     _plain_text,
     _position_ok,
@@ -40,12 +41,8 @@ class ExclusionIn(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Exclusion(ExclusionIn):
+class Exclusion(Stored, ExclusionIn):
     article_id: str
-
-    @classmethod
-    def checked(cls, data: Any) -> None:
-        return None  # stored, never sent: the schema decides
 
     @property
     def until_ts(self) -> float | None:
@@ -82,12 +79,8 @@ class PinIn(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pin(PinIn):
+class Pin(Stored, PinIn):
     article_id: str
-
-    @classmethod
-    def checked(cls, data: Any) -> None:
-        return None  # stored, never sent: the schema decides
 
     @property
     def until_ts(self) -> float:

@@ -238,6 +238,18 @@ class Model:
         return {name: _dumped(getattr(self, name)) for name in names if not exclude or name not in exclude}
 
 
+class Stored(Model):
+    """A model the service stores and reads back (``Article``, ``Exclusion``, ``Pin``), never one a request sends:
+    it has no quick check, so the schema decides. Listed first among a stored model's bases, so that its ``checked``
+    comes before that of the request model it extends."""
+
+    __slots__ = ()
+
+    @classmethod
+    def checked(cls, data: Any) -> None:
+        return None
+
+
 def _field_names(model: type[Model]) -> tuple[str, ...]:
     names = _NAMES[model] = tuple(field.name for field in fields(model))  # type: ignore[arg-type]
     return names
